@@ -1,0 +1,59 @@
+"""Mend: `create_app()` wires settings, extensions, blueprints and CLI commands.
+
+`flask --app app run` serves it; `flask --app app --help` lists the commands.
+"""
+import logging
+import os
+from pathlib import Path
+
+import click
+from dotenv import load_dotenv
+from flask import Flask
+
+import settings
+from web import register
+
+
+def is_serving():
+    """True under gunicorn, WSGI or `flask run`; False for other `flask` commands.
+
+    The flask CLI sets FLASK_RUN_FROM_CLI for every command; only `run` loads the
+    app from inside its own command context.
+    """
+    if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
+        return True
+    context = click.get_current_context(silent=True)
+    return context is not None and context.info_name == "run"
+
+
+def create_app(test_config=None):
+    load_dotenv(override=False)
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(settings.from_environment(app.instance_path))
+    if test_config is not None:
+        app.config.update(test_config)
+    try:
+        settings.validate(app.config)
+    except settings.SettingsError as error:
+        raise SystemExit(f"Mend cannot start: {error}")
+    secure = app.config["PUBLIC_BASE_URL"].startswith("https://")
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure,
+        MAX_CONTENT_LENGTH=256 * 1024,
+    )
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    register(app)
+    if is_serving():
+        from web.database import require_current_schema
+        require_current_schema(app)
+        if app.config["RUN_SCHEDULER_IN_PROCESS"]:
+            from scheduler.runner import start_in_process
+            app.extensions["mend_scheduler"] = start_in_process(app.config)
+    return app

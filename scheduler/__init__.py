@@ -1,0 +1,1 @@
+"""Sending due texts: the dispatcher (`dispatch_due`) and the APScheduler runner."""

@@ -1,0 +1,131 @@
+"""Running the dispatcher on an interval, in its own process or in the dev server.
+
+Only one dispatcher may run against a database: a file lock beside the database
+makes a second copy refuse to start and say why.
+"""
+import logging
+import os
+import signal
+import threading
+from datetime import datetime, timedelta, timezone
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from filelock import FileLock, Timeout
+
+from sms import send_window
+from sms.gateways import ConsoleGateway
+from storage.connection import connect
+
+from .dispatcher import DispatchSettings, dispatch_due, mark_abandoned_sends
+
+log = logging.getLogger("mend.scheduler")
+
+
+class AlreadyRunning(RuntimeError):
+    pass
+
+
+def lock_path(database_path):
+    return f"{database_path}.scheduler.lock"
+
+
+def acquire_lock(database_path):
+    lock = FileLock(lock_path(database_path))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise AlreadyRunning(
+            f"Another Mend scheduler is already running against {database_path} "
+            f"(it holds {lock_path(database_path)}). Only one may run at a time: "
+            "stop the other one first."
+        )
+    return lock
+
+
+def settings_from_config(config):
+    return DispatchSettings(
+        zone=config["TIMEZONE"],
+        window=send_window.parse_window(config["SEND_WINDOW"]),
+        stale_after=timedelta(seconds=config["STALE_AFTER_SECONDS"]),
+    )
+
+
+def gateway_from_config(config):
+    if config["SMS_BACKEND"] == "twilio":
+        from sms.twilio_gateway import TwilioGateway
+        return TwilioGateway.from_config(config)
+    return ConsoleGateway()
+
+
+class Ticker:
+    """The interval job: one database connection per thread, opened on first use."""
+
+    def __init__(self, config):
+        self.config = config
+        self.settings = settings_from_config(config)
+        self.gateway = gateway_from_config(config)
+        self._local = threading.local()
+
+    def db(self):
+        if getattr(self._local, "db", None) is None:
+            self._local.db = connect(self.config["DATABASE_PATH"])
+        return self._local.db
+
+    def __call__(self):
+        try:
+            dispatch_due(self.db(), self.gateway, settings=self.settings)
+        except Exception:  # noqa: BLE001 - a bad tick must not stop the scheduler
+            log.exception("dispatcher tick failed")
+
+
+def _add_job(scheduler, ticker, interval):
+    """One interval job; APScheduler's default 1 s misfire grace would skip ticks under load."""
+    scheduler.add_job(ticker, "interval", seconds=interval, id="dispatch_due",
+                      max_instances=1, coalesce=True, misfire_grace_time=max(30, interval * 6),
+                      next_run_time=datetime.now(timezone.utc))
+
+
+def run_forever(config, echo=print):
+    """`flask scheduler run`: a foreground BlockingScheduler; SIGTERM stops it cleanly."""
+    lock = acquire_lock(config["DATABASE_PATH"])
+    try:
+        ticker = Ticker(config)
+        abandoned = mark_abandoned_sends(ticker.db())
+        if abandoned:
+            echo(f"{len(abandoned)} message(s) were left mid-send by a stopped dispatcher; "
+                 "they are marked 'unknown' for a person to review.")
+        scheduler = BlockingScheduler(timezone="UTC")
+        _add_job(scheduler, ticker, config["SCHEDULER_INTERVAL"])
+
+        def stop(signum, frame):
+            echo("Stopping: finishing the sends in flight, claiming no more.")
+            scheduler.shutdown(wait=True)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        echo(f"Mend scheduler running every {config['SCHEDULER_INTERVAL']}s "
+             f"with the {ticker.gateway.name} backend. Ctrl+C to stop.")
+        scheduler.start()
+    finally:
+        lock.release()
+
+
+def start_in_process(config):
+    """Start a BackgroundScheduler inside the dev server, if no other dispatcher runs."""
+    if os.environ.get("FLASK_RUN_FROM_CLI") and os.environ.get("FLASK_DEBUG") == "1" \
+            and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+        return None  # the reloader's parent process: the child will start it
+    try:
+        lock = acquire_lock(config["DATABASE_PATH"])
+    except AlreadyRunning as error:
+        log.warning("%s The in-process dispatcher is not started.", error)
+        return None
+    ticker = Ticker(config)
+    mark_abandoned_sends(ticker.db())
+    scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
+    _add_job(scheduler, ticker, config["SCHEDULER_INTERVAL"])
+    scheduler.start()
+    scheduler.mend_lock = lock
+    log.info("in-process dispatcher started (every %ss)", config["SCHEDULER_INTERVAL"])
+    return scheduler

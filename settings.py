@@ -1,0 +1,92 @@
+"""Settings from the environment (and `.env`, through python-dotenv).
+
+Every setting here is listed in `.env.example` and in the README's table; a test
+keeps the three in step.
+"""
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sms.send_window import InvalidWindow, parse_window
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+DEFAULTS = {
+    "MEND_ENV": "production",
+    "SECRET_KEY": "",
+    "DATABASE_PATH": "",  # default: instance/mend.db
+    "SERVICE_NAME": "Mend",
+    "TIMEZONE": "Europe/London",
+    "SEND_WINDOW": "09:00-20:00",
+    "SMS_BACKEND": "console",
+    "TWILIO_ACCOUNT_SID": "",
+    "TWILIO_AUTH_TOKEN": "",
+    "TWILIO_FROM_NUMBER": "",
+    "TWILIO_MESSAGING_SERVICE_SID": "",
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    "TWILIO_API_BASE_URL": "",
+    "RUN_SCHEDULER_IN_PROCESS": "0",
+    "SCHEDULER_INTERVAL": "5",
+    "STALE_AFTER_SECONDS": "7200",
+    "LOGIN_MAX_FAILURES": "5",
+    "LOGIN_LOCKOUT_MINUTES": "15",
+}
+INTEGER_SETTINGS = ("SCHEDULER_INTERVAL", "STALE_AFTER_SECONDS",
+                    "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES")
+BOOLEAN_SETTINGS = ("RUN_SCHEDULER_IN_PROCESS",)
+
+
+def _boolean(value):
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def from_environment(instance_path, environ=None):
+    """Read every setting, apply defaults, and fail early with a clear message."""
+    environ = os.environ if environ is None else environ
+    config = {name: environ.get(name, default) for name, default in DEFAULTS.items()}
+    for name in INTEGER_SETTINGS:
+        try:
+            config[name] = int(config[name])
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number, not {config[name]!r}.")
+    for name in BOOLEAN_SETTINGS:
+        config[name] = _boolean(config[name])
+    if not config["DATABASE_PATH"]:
+        config["DATABASE_PATH"] = str(Path(instance_path) / "mend.db")
+    if not config["SECRET_KEY"] and config["MEND_ENV"] == "development":
+        key_file = Path(instance_path) / "secret_key"
+        if key_file.exists():
+            config["SECRET_KEY"] = key_file.read_text().strip()
+    return config
+
+
+def validate(config):
+    if config.get("MEND_ENV") not in ("development", "production"):
+        raise SettingsError("MEND_ENV must be 'development' or 'production'.")
+    if not config.get("SECRET_KEY"):
+        raise SettingsError(
+            "SECRET_KEY is not set. Set it in the environment (or .env) to a long random "
+            "string, for example the output of: python3 -c 'import secrets; "
+            "print(secrets.token_hex(32))'")
+    try:
+        ZoneInfo(config["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"TIMEZONE {config['TIMEZONE']!r} is not a known time zone, "
+                            "such as Europe/London.")
+    try:
+        parse_window(config["SEND_WINDOW"])
+    except InvalidWindow as error:
+        raise SettingsError(f"SEND_WINDOW: {error}.")
+    if config["SMS_BACKEND"] not in ("console", "twilio"):
+        raise SettingsError("SMS_BACKEND must be 'console' or 'twilio'.")
+    if config["SMS_BACKEND"] == "twilio":
+        missing = [name for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
+                   if not config.get(name)]
+        if not (config.get("TWILIO_FROM_NUMBER") or config.get("TWILIO_MESSAGING_SERVICE_SID")):
+            missing.append("TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
+        if missing:
+            raise SettingsError("SMS_BACKEND is twilio but these are not set: "
+                                + ", ".join(missing) + ".")

@@ -1,0 +1,106 @@
+"""How a carrier counts a text: GSM-7 or UCS-2, characters, and parts.
+
+Parts are packed the way handsets and Twilio pack them: an escape pair (GSM-7
+extension character) or a surrogate pair (UCS-2) is never split across two parts,
+which can add a part near a boundary.
+"""
+from dataclasses import dataclass, field
+
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = set("^{}\\[]~|€\f")
+
+GSM7_SINGLE, GSM7_MULTI = 160, 153
+UCS2_SINGLE, UCS2_MULTI = 70, 67
+
+# What Twilio's SmartEncoded does before sending: look-alikes become GSM-7.
+SMART_REPLACEMENTS = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u00ab": '"', "\u00bb": '"',
+    "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2015": "-", "\u2212": "-",
+    "\u2010": "-", "\u2011": "-",
+    "\u2026": "...",
+    "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u202f": " ",
+    "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "",
+}
+
+
+@dataclass(frozen=True)
+class Replacement:
+    original: str
+    replacement: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Counted:
+    text: str
+    encoding: str
+    characters: int
+    parts: int
+    replaced: list = field(default_factory=list)
+    non_gsm: list = field(default_factory=list)
+
+
+def smart_encode(text):
+    """Return (text, replacements) with Twilio's SmartEncoded substitutions applied."""
+    counts = {}
+    out = []
+    for char in text:
+        if char in SMART_REPLACEMENTS:
+            counts[char] = counts.get(char, 0) + 1
+            out.append(SMART_REPLACEMENTS[char])
+        else:
+            out.append(char)
+    replaced = [Replacement(char, SMART_REPLACEMENTS[char], number)
+                for char, number in counts.items()]
+    return "".join(out), replaced
+
+
+def is_gsm7(text):
+    return all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text)
+
+
+def _gsm7_units(text):
+    return [2 if char in GSM7_EXTENSION else 1 for char in text]
+
+
+def _ucs2_units(text):
+    return [2 if ord(char) > 0xFFFF else 1 for char in text]
+
+
+def _pack(units, single, multi):
+    """Number of parts for characters of the given unit sizes, never splitting one."""
+    total = sum(units)
+    if total <= single:
+        return 1
+    parts, used = 1, 0
+    for size in units:
+        if used + size > multi:
+            parts += 1
+            used = 0
+        used += size
+    return parts
+
+
+def count(text):
+    """Count `text` exactly as it will be sent (after smart encoding)."""
+    encoded, replaced = smart_encode(text)
+    non_gsm = sorted({char for char in encoded
+                      if char not in GSM7_BASIC and char not in GSM7_EXTENSION})
+    if not non_gsm:
+        units = _gsm7_units(encoded)
+        return Counted(encoded, "GSM-7", sum(units),
+                       _pack(units, GSM7_SINGLE, GSM7_MULTI), replaced, [])
+    units = _ucs2_units(encoded)
+    return Counted(encoded, "UCS-2", sum(units),
+                   _pack(units, UCS2_SINGLE, UCS2_MULTI), replaced, non_gsm)
+
+
+def parts_without(text, chars):
+    """Parts `text` would take if `chars` were not in it (to name a character's cost)."""
+    stripped = "".join(char for char in text if char not in chars)
+    return count(stripped).parts

@@ -1,0 +1,82 @@
+"""Turning a reviewed template and a worker's values into the exact text sent.
+
+Preview, checks, counting and sending all go through `render_text`, so what the
+worker sees is what the person's phone shows.
+"""
+import re
+from dataclasses import dataclass, field
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from . import encoding
+
+PLACEHOLDERS = {
+    "name": "their preferred name",
+    "worker": "your first name",
+    "service": "the service name (only when the person agreed it may be named)",
+    "next_meeting": "next meeting",
+    "personal": "personal line",
+}
+OPTIONAL_PLACEHOLDERS = {"personal", "service"}  # service is empty when it may not be named
+FILLED_BY_WORKER = ("next_meeting", "personal")
+
+_environment = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
+                                    keep_trailing_newline=False)
+
+
+class MissingFields(ValueError):
+    def __init__(self, names):
+        self.names = names
+        super().__init__(", ".join(names))
+
+
+class BadTemplate(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: str
+    encoding: str
+    characters: int
+    parts: int
+    replaced: list = field(default_factory=list)
+    non_gsm: list = field(default_factory=list)
+
+
+def placeholders_in(template_body):
+    """The placeholder names a template uses."""
+    try:
+        return meta.find_undeclared_variables(_environment.parse(template_body))
+    except TemplateSyntaxError as error:
+        raise BadTemplate(f"line {error.lineno}: {error.message}")
+
+
+def tidy(text):
+    """Collapse the spaces left where an optional line was empty."""
+    lines = [re.sub(r"[ \t]{2,}", " ", line).strip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def render_text(template_body, values):
+    """Render with every value as plain text; returns a Rendered, smart-encoded.
+
+    Values are data, never template source: "{{ 7*7 }}" in a field is sent as typed.
+    Raises MissingFields naming every required placeholder left empty.
+    """
+    used = placeholders_in(template_body)
+    unknown = sorted(used - PLACEHOLDERS.keys())
+    if unknown:
+        raise BadTemplate("unknown placeholder " + ", ".join(unknown))
+    clean = {name: str(values.get(name) or "").strip() for name in PLACEHOLDERS}
+    missing = [name for name in sorted(used - OPTIONAL_PLACEHOLDERS) if not clean[name]]
+    if missing:
+        raise MissingFields(missing)
+    try:
+        text = _environment.from_string(template_body).render(**clean)
+    except UndefinedError as error:
+        raise BadTemplate(str(error))
+    counted = encoding.count(tidy(text))
+    return Rendered(counted.text, counted.encoding, counted.characters, counted.parts,
+                    counted.replaced, counted.non_gsm)

@@ -1,0 +1,60 @@
+"""Opening the database: one connection per request or thread, never shared."""
+import contextlib
+import sqlite3
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def connect(path):
+    """Open `path` with foreign keys on and a busy timeout (WAL is set by migrations)."""
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+    db = sqlite_utils.Database(conn)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+@contextlib.contextmanager
+def write_transaction(db):
+    """A transaction that takes the write lock up front (BEGIN IMMEDIATE).
+
+    A plain BEGIN that reads first and writes later can fail with "database is
+    locked" under WAL when another writer commits in between; taking the lock at
+    the start makes the busy timeout apply instead.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+def utc_now():
+    return datetime.now(timezone.utc)
+
+
+def to_db_time(moment):
+    """Stored datetimes are UTC ISO 8601 strings, so they sort as text."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given to storage")
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def from_db_time(text):
+    if text is None:
+        return None
+    return datetime.fromisoformat(text)

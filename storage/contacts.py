@@ -1,0 +1,118 @@
+"""The people Mend texts, and the append-only consent ledger."""
+from .connection import to_db_time, utc_now, write_transaction
+
+CONSENT_STATES = ("granted", "withdrawn", "pending")
+CONSENT_METHODS = (
+    "in_person", "in_writing", "text_reply", "stop_keyword",
+    "start_keyword", "withdrawn_by_worker", "provider_blocked",
+)
+
+_CURRENT_CONSENT = """
+    (SELECT state FROM consents WHERE consents.contact_id = contacts.id
+     ORDER BY consents.id DESC LIMIT 1)
+"""
+
+
+def create(db, *, preferred_name, phone, key_worker_id, created_by,
+           ok_to_name_service=False, number_confirmed_on=None):
+    table = db.table("contacts")
+    table.insert({
+        "preferred_name": preferred_name,
+        "phone": phone,
+        "key_worker_id": key_worker_id,
+        "ok_to_name_service": 1 if ok_to_name_service else 0,
+        "number_confirmed_on": number_confirmed_on,
+        "created_at": to_db_time(utc_now()),
+        "created_by": created_by,
+    })
+    return table.last_pk
+
+
+def get(db, contact_id):
+    rows = list(db.query(
+        f"SELECT contacts.*, {_CURRENT_CONSENT} AS consent_state,"
+        " users.name AS key_worker_name"
+        " FROM contacts JOIN users ON users.id = contacts.key_worker_id"
+        " WHERE contacts.id = ?",
+        [contact_id],
+    ))
+    return rows[0] if rows else None
+
+
+def listing(db, *, key_worker_id=None):
+    """Contacts not erased, with their current consent; one worker's caseload if given."""
+    where = "contacts.erased_at IS NULL"
+    params = []
+    if key_worker_id is not None:
+        where += " AND contacts.key_worker_id = ?"
+        params.append(key_worker_id)
+    return list(db.query(
+        f"SELECT contacts.*, {_CURRENT_CONSENT} AS consent_state,"
+        " users.name AS key_worker_name"
+        " FROM contacts JOIN users ON users.id = contacts.key_worker_id"
+        f" WHERE {where} ORDER BY contacts.preferred_name COLLATE NOCASE, contacts.id",
+        params,
+    ))
+
+
+def with_phone(db, phone):
+    return list(db.query(
+        "SELECT * FROM contacts WHERE phone = ? AND erased_at IS NULL ORDER BY id", [phone]))
+
+
+def record_consent(db, *, contact_id, state, method, recorded_by, note="", at=None):
+    if state not in CONSENT_STATES:
+        raise ValueError(f"unknown consent state {state!r}")
+    if method not in CONSENT_METHODS:
+        raise ValueError(f"unknown consent method {method!r}")
+    table = db.table("consents")
+    table.insert({
+        "contact_id": contact_id,
+        "state": state,
+        "method": method,
+        "recorded_by": recorded_by,
+        "recorded_at": to_db_time(at or utc_now()),
+        "note": note,
+    })
+    return table.last_pk
+
+
+def consent_history(db, contact_id):
+    return list(db.query(
+        "SELECT consents.*, users.name AS recorded_by_name FROM consents"
+        " LEFT JOIN users ON users.id = consents.recorded_by"
+        " WHERE contact_id = ? ORDER BY consents.id DESC",
+        [contact_id],
+    ))
+
+
+def current_consent(db, contact_id):
+    rows = list(db.query(
+        "SELECT state FROM consents WHERE contact_id = ? ORDER BY id DESC LIMIT 1",
+        [contact_id]))
+    return rows[0]["state"] if rows else None
+
+
+def withdraw_consent(db, *, contact_id, method, recorded_by, actor_type, actor_id=None,
+                     note="", reason):
+    """Record a withdrawal and cancel every scheduled text to the contact, in one go.
+
+    Each cancellation gets its own audit event with the reason.
+    """
+    from . import events, messages
+
+    with write_transaction(db):
+        consent_id = record_consent(db, contact_id=contact_id, state="withdrawn",
+                                    method=method, recorded_by=recorded_by, note=note)
+        events.record(db, action="consent.withdrawn", subject_type="contact",
+                      subject_id=contact_id, actor_type=actor_type, actor_id=actor_id,
+                      detail={"method": method, "consent_id": consent_id})
+        cancelled = []
+        for message_id in messages.scheduled_for_contact(db, contact_id):
+            if messages.transition(db, message_id, from_statuses=("scheduled",),
+                                   to_status="cancelled", status_reason=reason):
+                events.record(db, action="message.cancelled", subject_type="message",
+                              subject_id=message_id, actor_type=actor_type,
+                              actor_id=actor_id, detail={"reason": reason})
+                cancelled.append(message_id)
+    return cancelled

@@ -1,0 +1,113 @@
+"""Outgoing texts. The row is the source of truth for a message's lifecycle."""
+import json
+
+from .connection import to_db_time, utc_now
+
+STATUSES = ("scheduled", "sending", "sent", "delivered", "undelivered",
+            "failed", "cancelled", "expired", "unknown")
+
+
+def create(db, *, contact_id, worker_id, template_version_id, body, encoding,
+           characters, parts, warnings, scheduled_for):
+    now = to_db_time(utc_now())
+    table = db.table("messages")
+    table.insert({
+        "contact_id": contact_id,
+        "worker_id": worker_id,
+        "template_version_id": template_version_id,
+        "body": body,
+        "encoding": encoding,
+        "characters": characters,
+        "parts": parts,
+        "warnings": json.dumps(warnings, ensure_ascii=False),
+        "status": "scheduled",
+        "scheduled_for": to_db_time(scheduled_for),
+        "created_at": now,
+        "updated_at": now,
+    })
+    return table.last_pk
+
+
+_SELECT = """
+    SELECT messages.*, contacts.preferred_name AS contact_name,
+           contacts.key_worker_id AS key_worker_id, users.name AS worker_name,
+           template_versions.template_id AS template_id,
+           template_versions.version AS template_version,
+           template_versions.title AS template_title
+    FROM messages
+    JOIN contacts ON contacts.id = messages.contact_id
+    JOIN users ON users.id = messages.worker_id
+    LEFT JOIN template_versions ON template_versions.id = messages.template_version_id
+"""
+
+
+def get(db, message_id):
+    rows = list(db.query(_SELECT + " WHERE messages.id = ?", [message_id]))
+    return decode(rows[0]) if rows else None
+
+
+def for_contact(db, contact_id):
+    return [decode(row) for row in db.query(
+        _SELECT + " WHERE messages.contact_id = ? ORDER BY messages.scheduled_for DESC,"
+        " messages.id DESC", [contact_id])]
+
+
+def for_worker(db, worker_id, *, statuses, limit=20):
+    marks = ",".join("?" for _ in statuses)
+    return [decode(row) for row in db.query(
+        _SELECT + f" WHERE contacts.key_worker_id = ? AND messages.status IN ({marks})"
+        " ORDER BY messages.scheduled_for DESC, messages.id DESC LIMIT ?",
+        [worker_id, *statuses, limit])]
+
+
+def decode(row):
+    return {**row, "warnings": json.loads(row["warnings"])}
+
+
+def claim_due(db, *, now, limit):
+    """Atomically move due `scheduled` rows to `sending` and return them.
+
+    One UPDATE ... RETURNING, so two dispatchers can never claim the same row.
+    """
+    stamp = to_db_time(now)
+    rows = db.query(
+        """
+        UPDATE messages SET status = 'sending', claimed_at = ?, updated_at = ?,
+                            attempts = attempts + 1
+        WHERE id IN (SELECT id FROM messages
+                     WHERE status = 'scheduled' AND scheduled_for <= ?
+                     ORDER BY scheduled_for, id LIMIT ?)
+          AND status = 'scheduled'
+        RETURNING *
+        """,
+        [stamp, stamp, stamp, limit],
+    )
+    return [decode(row) for row in rows]
+
+
+def transition(db, message_id, *, from_statuses, to_status, **fields):
+    """Move a message to `to_status` only if it is in one of `from_statuses`.
+
+    Returns True when the row moved; False means another actor moved it first.
+    """
+    if to_status not in STATUSES:
+        raise ValueError(f"unknown status {to_status!r}")
+    fields = {key: (to_db_time(value) if hasattr(value, "tzinfo") else value)
+              for key, value in fields.items()}
+    assignments = ", ".join(f"{column} = :{column}" for column in fields)
+    marks = ", ".join(f":from_{index}" for index, _ in enumerate(from_statuses))
+    params = {**fields, "to_status": to_status, "id": message_id,
+              "updated_at": to_db_time(utc_now()),
+              **{f"from_{index}": status for index, status in enumerate(from_statuses)}}
+    cursor = db.execute(
+        f"UPDATE messages SET status = :to_status, updated_at = :updated_at"
+        f"{', ' + assignments if assignments else ''}"
+        f" WHERE id = :id AND status IN ({marks})",
+        params,
+    )
+    return cursor.rowcount == 1
+
+
+def scheduled_for_contact(db, contact_id):
+    return [row["id"] for row in db.query(
+        "SELECT id FROM messages WHERE contact_id = ? AND status = 'scheduled'", [contact_id])]

@@ -1,0 +1,176 @@
+"""The schema, as an ordered list of sqlite_utils migrations.
+
+`flask --app app db upgrade` applies what is pending; the app refuses to start on a
+database that is behind (see `pending_migrations`).
+"""
+from sqlite_utils import Migrations
+
+migrations = Migrations("mend")
+
+
+@migrations()
+def m001_initial_schema(db):
+    db.executescript(
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('worker', 'reviewer', 'admin')),
+            password_hash TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE login_attempts (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL COLLATE NOCASE,
+            remote_addr TEXT,
+            attempted_at TEXT NOT NULL,
+            succeeded INTEGER NOT NULL
+        );
+        CREATE INDEX login_attempts_by_email ON login_attempts (email, attempted_at);
+
+        CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            preferred_name TEXT NOT NULL,
+            phone TEXT,
+            key_worker_id INTEGER NOT NULL REFERENCES users (id),
+            ok_to_name_service INTEGER NOT NULL DEFAULT 0,
+            safe_hours_start TEXT,
+            safe_hours_end TEXT,
+            number_confirmed_on TEXT,
+            number_flag TEXT,
+            created_at TEXT NOT NULL,
+            created_by INTEGER REFERENCES users (id),
+            erased_at TEXT
+        );
+        CREATE INDEX contacts_by_phone ON contacts (phone);
+        CREATE INDEX contacts_by_key_worker ON contacts (key_worker_id);
+
+        CREATE TABLE consents (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts (id),
+            state TEXT NOT NULL CHECK (state IN ('granted', 'withdrawn', 'pending')),
+            method TEXT NOT NULL CHECK (method IN (
+                'in_person', 'in_writing', 'text_reply', 'stop_keyword',
+                'start_keyword', 'withdrawn_by_worker', 'provider_blocked')),
+            recorded_by INTEGER REFERENCES users (id),
+            recorded_at TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX consents_by_contact ON consents (contact_id, id);
+        CREATE TRIGGER consents_append_only_update
+            BEFORE UPDATE OF contact_id, state, method, recorded_by, recorded_at ON consents
+            BEGIN SELECT RAISE(ABORT, 'consents are append-only'); END;
+        CREATE TRIGGER consents_append_only_delete BEFORE DELETE ON consents
+            BEGIN SELECT RAISE(ABORT, 'consents are append-only'); END;
+
+        CREATE TABLE sms_templates (
+            id TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            retired_at TEXT,
+            retired_by INTEGER REFERENCES users (id)
+        );
+
+        CREATE TABLE template_versions (
+            id INTEGER PRIMARY KEY,
+            template_id TEXT NOT NULL REFERENCES sms_templates (id),
+            version INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            situation TEXT NOT NULL,
+            strategy TEXT NOT NULL,
+            when_to_use TEXT NOT NULL,
+            body TEXT NOT NULL,
+            notes TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ('draft', 'approved', 'rejected')),
+            source TEXT NOT NULL CHECK (source IN ('library', 'app')),
+            source_hash TEXT,
+            authored_by INTEGER REFERENCES users (id),
+            reviewed_by INTEGER REFERENCES users (id),
+            reviewed_by_name TEXT,
+            reviewed_on TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (template_id, version)
+        );
+
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts (id),
+            worker_id INTEGER NOT NULL REFERENCES users (id),
+            template_version_id INTEGER REFERENCES template_versions (id),
+            body TEXT NOT NULL,
+            encoding TEXT NOT NULL,
+            characters INTEGER NOT NULL,
+            parts INTEGER NOT NULL,
+            warnings TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL CHECK (status IN (
+                'scheduled', 'sending', 'sent', 'delivered', 'undelivered',
+                'failed', 'cancelled', 'expired', 'unknown')),
+            status_reason TEXT,
+            scheduled_for TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            claimed_at TEXT,
+            sent_at TEXT,
+            provider_sid TEXT UNIQUE,
+            error_code INTEGER,
+            attempts INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX messages_due ON messages (status, scheduled_for);
+        CREATE INDEX messages_by_contact ON messages (contact_id, scheduled_for);
+        CREATE INDEX messages_by_worker ON messages (worker_id, scheduled_for);
+
+        CREATE TABLE inbound_messages (
+            id INTEGER PRIMARY KEY,
+            provider_sid TEXT NOT NULL UNIQUE,
+            from_number TEXT,
+            contact_id INTEGER REFERENCES contacts (id),
+            body TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('reply', 'stop', 'start', 'help')),
+            possible_stop INTEGER NOT NULL DEFAULT 0,
+            received_at TEXT NOT NULL,
+            read_at TEXT,
+            read_by INTEGER REFERENCES users (id)
+        );
+        CREATE INDEX inbound_by_contact ON inbound_messages (contact_id, received_at);
+
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor_type TEXT NOT NULL CHECK (actor_type IN ('user', 'system', 'twilio', 'person')),
+            actor_id INTEGER,
+            action TEXT NOT NULL,
+            subject_type TEXT NOT NULL,
+            subject_id INTEGER,
+            detail TEXT NOT NULL DEFAULT '{}',
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE INDEX events_by_subject ON events (subject_type, subject_id, id);
+        CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+        CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+
+        CREATE TABLE scheduler_ticks (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            claimed INTEGER NOT NULL,
+            sent INTEGER NOT NULL,
+            failed INTEGER NOT NULL,
+            deferred INTEGER NOT NULL
+        );
+        """
+    )
+
+
+def upgrade(db):
+    """Apply pending migrations; safe to run any number of times."""
+    db.enable_wal()
+    migrations.apply(db)
+
+
+def pending_migrations(db):
+    return [migration.name for migration in migrations.pending(db)]

@@ -1,0 +1,15 @@
+"""The web layer: one blueprint per concern, thin views over `sms/` and `storage/`."""
+
+
+def register(app):
+    from . import (auth, cli, compose, contacts, dashboard, database, errors,
+                   formatting, health, security)
+
+    database.init_app(app)
+    security.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    formatting.init_app(app)
+    cli.init_app(app)
+    for blueprint in (auth.bp, dashboard.bp, contacts.bp, compose.bp, health.bp):
+        app.register_blueprint(blueprint)

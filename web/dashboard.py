@@ -1,0 +1,29 @@
+"""The first page after login: what needs the worker's attention."""
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+
+from storage import messages
+
+from .auth import role_required
+from .database import get_db
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.route("/")
+def home():
+    return redirect(url_for("dashboard.index"))
+
+
+@bp.route("/dashboard")
+@role_required("worker", "reviewer", "admin")
+def index():
+    db = get_db()
+    return render_template(
+        "dashboard.html",
+        upcoming=messages.for_worker(db, current_user.id, statuses=("scheduled", "sending")),
+        recent=messages.for_worker(db, current_user.id,
+                                   statuses=("sent", "delivered", "undelivered", "failed")),
+        needs_review=messages.for_worker(db, current_user.id,
+                                         statuses=("expired", "unknown", "cancelled")),
+    )
