@@ -4,10 +4,11 @@ from datetime import datetime, timezone
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from sms import send_window
+from sms.library import SITUATIONS
 from sms.rendering import PLACEHOLDERS, BadTemplate, MissingFields, render_text
 from storage import contacts, events, messages, sms_templates
 from storage.connection import utc_now, write_transaction
@@ -35,15 +36,14 @@ class ComposeForm(FlaskForm):
 
 
 def template_choices(db):
-    groups = {}
-    for version in sms_templates.usable_versions(db):
-        groups.setdefault(version["situation"], []).append((version["id"], version["title"]))
-    return groups
+    return [SelectChoice(version["id"], version["title"],
+                         optgroup=SITUATIONS.get(version["situation"], version["situation"]))
+            for version in sms_templates.usable_versions(db)]
 
 
 def contact_choices(db):
     key_worker = None if current_user.sees_everyone else current_user.id
-    return [(row["id"], row["preferred_name"])
+    return [SelectChoice(row["id"], row["preferred_name"])
             for row in contacts.listing(db, key_worker_id=key_worker)
             if row["consent_state"] == "granted"]
 

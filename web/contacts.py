@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from sms.phone import InvalidNumber, display, normalise_mobile
@@ -15,15 +15,15 @@ from .database import get_db
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
 CONSENT_CHOICES = [
-    ("", "Choose how they agreed"),
-    ("in_person", "They agreed in person"),
-    ("in_writing", "They agreed in writing"),
+    SelectChoice("", "Choose how they agreed"),
+    SelectChoice("in_person", "They agreed in person"),
+    SelectChoice("in_writing", "They agreed in writing"),
 ]
 CONSENT_RECORD_CHOICES = [
-    ("", "Choose one"),
-    ("granted:in_person", "They agreed to texts, in person"),
-    ("granted:in_writing", "They agreed to texts, in writing"),
-    ("withdrawn:withdrawn_by_worker", "They no longer want texts"),
+    SelectChoice("", "Choose one"),
+    SelectChoice("granted:in_person", "They agreed to texts, in person"),
+    SelectChoice("granted:in_writing", "They agreed to texts, in writing"),
+    SelectChoice("withdrawn:withdrawn_by_worker", "They no longer want texts"),
 ]
 
 
@@ -71,10 +71,11 @@ def contact_or_404(contact_id):
 
 
 def key_worker_choices(db):
+    mine = [SelectChoice(current_user.id, current_user.name)]
     if not current_user.sees_everyone:
-        return [(current_user.id, current_user.name)]
-    return [(row["id"], row["name"]) for row in users.all_users(db)
-            if row["active"] and row["role"] == "worker"] or [(current_user.id, current_user.name)]
+        return mine
+    return [SelectChoice(row["id"], row["name"]) for row in users.all_users(db)
+            if row["active"] and row["role"] == "worker"] or mine
 
 
 @bp.route("/")
