@@ -17,6 +17,7 @@ ACCOUNTS = {
     "second_reviewer": ("reviewer2@example.org", "Ravi Reviewer", "reviewer"),
     "admin": ("admin@example.org", "Ada Admin", "admin"),
 }
+PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
@@ -30,7 +31,7 @@ def prepare_database(path, accounts=ACCOUNTS):
     ids = {}
     for key, (email, name, role) in accounts.items():
         ids[key] = users.create(db, email=email, name=name, role=role,
-                                password_hash=hash_password(PASSWORD))
+                                password_hash=PASSWORD_HASH)
     db.close()
     return ids
 

@@ -14,8 +14,8 @@ from storage import contacts, events, messages, sms_templates
 from storage.connection import utc_now, write_transaction
 
 from .auth import role_required
-from .contacts import contact_or_404
 from .database import get_db
+from .formatting import CONSENT_STATE_LABELS
 
 bp = Blueprint("compose", __name__, url_prefix="/compose")
 
@@ -23,7 +23,7 @@ PERSONAL_LINE_MAX = 160
 
 
 class ComposeForm(FlaskForm):
-    contact_id = SelectField("Who is this text for?", coerce=int, validate_choice=True,
+    contact_id = SelectField("Who is this text for?", coerce=int, validate_choice=False,
                              validators=[DataRequired("Choose who the text is for.")])
     template_version_id = SelectField("Template", coerce=int, validate_choice=True,
                                       validators=[DataRequired("Choose a template.")])
@@ -88,9 +88,9 @@ def compose():
     preview = next_allowed = when_error = None
     action = "send" if request.form.get("send_at") else request.form.get("action", "preview")
     if request.method == "POST" and form.validate_on_submit():
-        contact = contact_or_404(form.contact_id.data)
+        contact = sendable_contact(db, form)
         version = sms_templates.get_version(db, form.template_version_id.data)
-        preview = render_for(form, contact, version)
+        preview = contact and render_for(form, contact, version)
         if preview is not None and action == "send":
             send_at, next_allowed, when_error = when_to_send(contact)
             if send_at is not None:
@@ -105,7 +105,23 @@ def compose():
     return render_template("compose.html", form=form, preview=preview,
                            next_allowed=next_allowed, when_error=when_error,
                            unavailable=unavailable,
-                           no_contacts=not form.contact_id.choices)
+                           no_contacts=not form.contact_id.choices and request.method == "GET")
+
+
+def sendable_contact(db, form):
+    """The chosen contact if they may be texted now; otherwise None, with the reason."""
+    contact = contacts.get(db, form.contact_id.data)
+    visible = contact is not None and not contact["erased_at"] and (
+        current_user.sees_everyone or contact["key_worker_id"] == current_user.id)
+    if not visible:
+        form.contact_id.errors.append("Choose who the text is for.")
+        return None
+    if contact["consent_state"] != "granted":
+        form.contact_id.errors.append(
+            f"{contact['preferred_name']} cannot be texted now: "
+            f"{CONSENT_STATE_LABELS[contact['consent_state']].lower()}. Nothing was sent.")
+        return None
+    return contact
 
 
 def when_to_send(contact):
