@@ -125,7 +125,7 @@ def _dispatch_one(db, gateway, message, now, settings, result):
 
 def mark_abandoned_sends(db):
     """Rows left in `sending` by a dead process become `unknown`; never resent."""
-    ids = [row["id"] for row in db.query("SELECT id FROM messages WHERE status = 'sending'")]
+    ids = messages.ids_with_status(db, "sending")
     for message_id in ids:
         _finish(db, message_id, to_status="unknown",
                 reason="The dispatcher stopped while sending; a person should check "

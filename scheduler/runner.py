@@ -20,6 +20,7 @@ from storage.connection import connect
 from .dispatcher import DispatchSettings, dispatch_due, mark_abandoned_sends
 
 log = logging.getLogger("mend.scheduler")
+logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick
 
 
 class AlreadyRunning(RuntimeError):

@@ -111,3 +111,8 @@ def transition(db, message_id, *, from_statuses, to_status, **fields):
 def scheduled_for_contact(db, contact_id):
     return [row["id"] for row in db.query(
         "SELECT id FROM messages WHERE contact_id = ? AND status = 'scheduled'", [contact_id])]
+
+
+def ids_with_status(db, status):
+    return [row["id"] for row in db.query(
+        "SELECT id FROM messages WHERE status = ? ORDER BY id", [status])]

@@ -2,7 +2,7 @@
 from flask import Blueprint, jsonify
 
 from storage import scheduler_ticks
-from storage.connection import utc_now
+from storage.connection import ping, utc_now
 
 from .database import get_db
 
@@ -15,7 +15,7 @@ def healthz():
     status = 200
     try:
         db = get_db()
-        db.execute("SELECT 1").fetchone()
+        ping(db)
         last = scheduler_ticks.last_tick_at(db)
         if last is not None:
             body["scheduler_last_tick_seconds_ago"] = round(
