@@ -8,7 +8,7 @@ STATUSES = ("scheduled", "sending", "sent", "delivered", "undelivered",
 
 
 def create(db, *, contact_id, worker_id, template_version_id, body, encoding,
-           characters, parts, warnings, scheduled_for):
+           characters, parts, warnings, scheduled_for, template_fields=None):
     now = to_db_time(utc_now())
     table = db.table("messages")
     table.insert({
@@ -20,6 +20,7 @@ def create(db, *, contact_id, worker_id, template_version_id, body, encoding,
         "characters": characters,
         "parts": parts,
         "warnings": json.dumps(warnings, ensure_ascii=False),
+        "template_fields": json.dumps(template_fields or {}, ensure_ascii=False),
         "status": "scheduled",
         "scheduled_for": to_db_time(scheduled_for),
         "created_at": now,
@@ -61,7 +62,35 @@ def for_worker(db, worker_id, *, statuses, limit=20):
 
 
 def decode(row):
-    return {**row, "warnings": json.loads(row["warnings"])}
+    return {**row, "warnings": json.loads(row["warnings"]),
+            "template_fields": json.loads(row.get("template_fields") or "{}")}
+
+
+def update_scheduled(db, message_id, *, template_version_id, body, encoding, characters,
+                     parts, warnings, scheduled_for, template_fields):
+    """Change a text that has not been claimed yet. False if it already left `scheduled`."""
+    cursor = db.execute(
+        """
+        UPDATE messages SET template_version_id = ?, body = ?, encoding = ?, characters = ?,
+            parts = ?, warnings = ?, scheduled_for = ?, template_fields = ?, updated_at = ?
+        WHERE id = ? AND status = 'scheduled'
+        """,
+        [template_version_id, body, encoding, characters, parts,
+         json.dumps(warnings, ensure_ascii=False), to_db_time(scheduled_for),
+         json.dumps(template_fields, ensure_ascii=False), to_db_time(utc_now()), message_id])
+    return cursor.rowcount == 1
+
+
+def recent_template_ids(db, worker_id, limit=5):
+    """The templates this worker used most recently, newest first."""
+    return [row["template_id"] for row in db.query(
+        """
+        SELECT template_versions.template_id, max(messages.created_at) AS last_used
+        FROM messages JOIN template_versions
+          ON template_versions.id = messages.template_version_id
+        WHERE messages.worker_id = ?
+        GROUP BY template_versions.template_id ORDER BY last_used DESC LIMIT ?
+        """, [worker_id, limit])]
 
 
 def claim_due(db, *, now, limit):

@@ -166,6 +166,13 @@ def m001_initial_schema(db):
     )
 
 
+@migrations()
+def m006_message_template_fields(db):
+    """What the worker filled in (personal line, next meeting), so a scheduled text can be
+    edited. Erasure and retention clear it along with the body."""
+    db.execute("ALTER TABLE messages ADD COLUMN template_fields TEXT NOT NULL DEFAULT '{}'")
+
+
 def upgrade(db):
     """Apply pending migrations; safe to run any number of times."""
     db.enable_wal()

@@ -3,7 +3,7 @@
 
 def register(app):
     from . import (admin, auth, cli, compose, contacts, dashboard, database, errors,
-                   formatting, health, security, webhooks)
+                   formatting, health, messages, security, webhooks)
 
     database.init_app(app)
     security.init_app(app)
@@ -11,6 +11,6 @@ def register(app):
     errors.init_app(app)
     formatting.init_app(app)
     cli.init_app(app)
-    for blueprint in (admin.bp, auth.bp, dashboard.bp, contacts.bp, compose.bp, health.bp,
+    for blueprint in (admin.bp, auth.bp, dashboard.bp, contacts.bp, compose.bp, health.bp, messages.bp,
                       webhooks.bp):
         app.register_blueprint(blueprint)
