@@ -53,11 +53,13 @@ def for_contact(db, contact_id):
         " messages.id DESC", [contact_id])]
 
 
-def for_worker(db, worker_id, *, statuses, limit=20):
+def for_worker(db, worker_id, *, statuses, limit=20, soonest_first=False):
+    """Texts to a worker's caseload in these statuses; newest first unless `soonest_first`."""
     marks = ",".join("?" for _ in statuses)
+    order = "ASC" if soonest_first else "DESC"
     return [decode(row) for row in db.query(
         _SELECT + f" WHERE contacts.key_worker_id = ? AND messages.status IN ({marks})"
-        " ORDER BY messages.scheduled_for DESC, messages.id DESC LIMIT ?",
+        f" ORDER BY messages.scheduled_for {order}, messages.id {order} LIMIT ?",
         [worker_id, *statuses, limit])]
 
 
