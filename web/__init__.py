@@ -3,8 +3,9 @@
 
 def register(app):
     from . import (admin, auth, cli, compose, contacts, dashboard, database, errors,
-                   formatting, health, messages, security, webhooks)
+                   formatting, health, logging_setup, messages, security, webhooks)
 
+    logging_setup.init_app(app)
     database.init_app(app)
     security.init_app(app)
     auth.init_app(app)
