@@ -166,6 +166,27 @@ def m001_initial_schema(db):
     )
 
 
+@migrations()
+def m004_delivery(db):
+    """Delivery (issue 6): retry times, what the provider said, and service alerts."""
+    db.executescript(
+        """
+        ALTER TABLE messages ADD COLUMN next_attempt_at TEXT;
+        ALTER TABLE messages ADD COLUMN provider_status TEXT;
+        ALTER TABLE messages ADD COLUMN provider_parts INTEGER;
+
+        CREATE TABLE service_alerts (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            message TEXT NOT NULL,
+            raised_at TEXT NOT NULL,
+            cleared_at TEXT
+        );
+        CREATE INDEX service_alerts_active ON service_alerts (kind, cleared_at);
+        """
+    )
+
+
 def upgrade(db):
     """Apply pending migrations; safe to run any number of times."""
     db.enable_wal()
