@@ -8,6 +8,7 @@ Errors become the SendError kinds of `sms.gateways`, which say what is safe next
 a refusal with a code (nothing was sent) or an ambiguous failure (a 5xx, a timeout,
 a dropped connection: the message may exist, so look it up before any resend).
 """
+import logging
 from datetime import timedelta
 
 import requests
@@ -23,6 +24,12 @@ from .gateways import (Ambiguous, BadNumber, CredentialsRejected, LookupFailed, 
                        RecipientOptedOut, RetryLater, SendResult)
 
 TWILIO_API = "https://api.twilio.com"
+# The client logs every request at INFO, with the query string: a look-up's `To` is a
+# phone number, and Mend's logs never hold one. Its logger is kept to warnings.
+HTTP_LOG = logging.getLogger("mend.twilio_http")
+HTTP_LOG.setLevel(logging.WARNING)
+# urllib3 logs each request line, query string included, at DEBUG.
+logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
 LOOKUP_SLACK = timedelta(minutes=2)
 
 
@@ -38,8 +45,8 @@ class RedirectingHttpClient(TwilioHttpClient):
 
 
 def _http_client(api_base_url, timeout, pool_size):
-    client = (RedirectingHttpClient(api_base_url, timeout=timeout) if api_base_url
-              else TwilioHttpClient(timeout=timeout))
+    client = (RedirectingHttpClient(api_base_url, timeout=timeout, logger=HTTP_LOG)
+              if api_base_url else TwilioHttpClient(timeout=timeout, logger=HTTP_LOG))
     # One pooled connection per concurrent sender; the default pool is smaller and
     # would open (and log about) extra connections under load.
     adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(10, pool_size))

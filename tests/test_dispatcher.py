@@ -2,6 +2,7 @@
 
 Every test calls `dispatch_due` with an explicit time; nothing here asserts on speed.
 """
+import logging
 import threading
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -12,6 +13,7 @@ from scheduler.dispatcher import dispatch_due, mark_abandoned_sends
 from scheduler.rate_limit import SegmentRateLimiter
 from storage import alerts, contacts, events, messages
 from storage.connection import connect, from_db_time
+from tests.fake_twilio import AUTH_TOKEN
 from tests.delivery_support import (NOON_ISH, PUBLIC_BASE_URL, actions_for, add_message,
                                     add_person, delivery_db, fake_twilio, gateway,  # noqa: F401
                                     gateway_for, settings, status_of)
@@ -501,3 +503,20 @@ def test_stopping_finishes_sends_in_flight_and_puts_the_rest_back(delivery_db, f
     assert result.released == sum(actions_for(db, i)[-1:] == ["message.released"]
                                   for i in waiting)
     assert all(messages.get(db, i)["attempts"] == 0 for i in waiting)
+
+
+def test_logs_never_hold_the_number_or_the_text(delivery_db, fake_twilio, gateway, caplog):
+    caplog.set_level(logging.DEBUG)
+    db = delivery_db
+    contact_id = add_person(db, db.worker_id)
+    add_message(db, db.worker_id, contact_id, body="Private words for Alex")
+    add_message(db, db.worker_id, contact_id, body="More private words")
+    fake_twilio.fail_next({"status": 500, "after_create": True},
+                          {"status": 500, "after_create": True})
+    fake_twilio.fail_next_list({"status": 500})
+    dispatch_due(db, gateway, NOON_ISH, settings(concurrency=1))
+    assert fake_twilio.lists == 1  # and one that failed
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Private words" not in logged and "private words" not in logged
+    assert "7911" not in logged
+    assert AUTH_TOKEN not in logged
