@@ -191,15 +191,19 @@ class _Dispatch:
         return claimed
 
     def _start(self, pool, message):
-        """Re-check and hand the message to a sender. False if it did not go to one."""
+        """Re-check and hand the message to a sender. False if it did not go to one.
+
+        It is checked before waiting for the rate limiter (a backlog of expired texts
+        must not wait its turn) and again after, right before it goes.
+        """
         self._record_finished()
         if self.stopping():
             return False
+        if self._held_back(message):
+            return False
         if not self.limiter.acquire(message["parts"], self.stop):
             return False
-        verdict = recheck(self.db, message, self.clock(), self.settings)
-        if verdict is not None:
-            self._hold_back(message, *verdict)
+        if self._held_back(message):
             return False
         contact = contacts.get(self.db, message["contact_id"])
         pool.submit(self._send, message, contact["phone"])
@@ -221,6 +225,12 @@ class _Dispatch:
             except queue.Empty:
                 return
             self._record(message, outcome)
+
+    def _held_back(self, message):
+        verdict = recheck(self.db, message, self.clock(), self.settings)
+        if verdict is not None:
+            self._hold_back(message, *verdict)
+        return verdict is not None
 
     def _hold_back(self, message, status, reason, retry_at):
         if status == "scheduled":
@@ -257,7 +267,9 @@ class _Dispatch:
             self.result.sent += 1
             return
         error = outcome.error
-        if outcome.kind == "not_found" or isinstance(error, RetryLater):
+        if outcome.kind == "not_found":
+            self._retry(message, error, ambiguous_at=outcome.result)
+        elif isinstance(error, RetryLater):
             self._retry(message, error)
         elif isinstance(error, BadNumber):
             delivery.finish(self.db, message_id, to_status="failed", reason=error.reason,
@@ -281,7 +293,7 @@ class _Dispatch:
                                     "error_code": getattr(error, "code", None)})
             self.result.unknown += 1
 
-    def _retry(self, message, error):
+    def _retry(self, message, error, ambiguous_at=None):
         attempts = message["attempts"]
         reason = error.reason if error else "The provider did not take it."
         detail = {"error_code": getattr(error, "code", None), "attempt": attempts}
@@ -303,7 +315,8 @@ class _Dispatch:
             self.result.expired += 1
             return
         delivery.retry_later(self.db, message["id"], at=at,
-                             reason=f"{reason} It will be tried again.", detail=detail)
+                             reason=f"{reason} It will be tried again.", detail=detail,
+                             ambiguous_at=ambiguous_at or message["ambiguous_at"])
         self.result.deferred += 1
 
     def _provider_blocked(self, message, error):
@@ -330,8 +343,20 @@ class _Dispatch:
 
 
 def attempt_send(gateway, message, phone):
-    """One send, and for an ambiguous failure a look-up before anything else happens."""
+    """One send, and for an ambiguous failure a look-up before anything else happens.
+
+    A message whose earlier attempt was ambiguous is looked up again before it is
+    sent again: the provider may have taken it after all.
+    """
     started = utc_now()
+    if message["ambiguous_at"]:
+        try:
+            found = gateway.find_sent(to=phone, body=message["body"],
+                                      sent_after=from_db_time(message["ambiguous_at"]))
+        except LookupFailed as error:
+            return Outcome("unknown", error=error)
+        if found:
+            return Outcome("found", found)
     try:
         return Outcome("sent", gateway.send(message_id=message["id"], to=phone,
                                             body=message["body"], parts=message["parts"]))
@@ -340,7 +365,9 @@ def attempt_send(gateway, message, phone):
             found = gateway.find_sent(to=phone, body=message["body"], sent_after=started)
         except LookupFailed:
             return Outcome("unknown", error=error)
-        return Outcome("found", found, error) if found else Outcome("not_found", error=error)
+        if found:
+            return Outcome("found", found, error)
+        return Outcome("not_found", started, error)
     except SendError as error:
         return Outcome("refused", error=error)
     except Exception as error:  # noqa: BLE001 - unexpected: never guess that it did not go

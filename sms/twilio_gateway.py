@@ -9,7 +9,7 @@ a refusal with a code (nothing was sent) or an ambiguous failure (a 5xx, a timeo
 a dropped connection: the message may exist, so look it up before any resend).
 """
 import logging
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -132,13 +132,20 @@ class TwilioGateway:
         LookupFailed when Twilio cannot be asked.
         """
         wanted = _normalised(body)
+        since = sent_after - LOOKUP_SLACK
+        # Twilio filters DateSent by day, so ask for the whole day and compare the
+        # creation time here: a message still queued may not have a send date yet.
+        day = since.astimezone(timezone.utc).replace(hour=0, minute=0, second=0,
+                                                     microsecond=0)
         try:
-            found = self.client.messages.list(to=to, date_sent_after=sent_after - LOOKUP_SLACK,
-                                              limit=100)
+            found = self.client.messages.list(to=to, date_sent_after=day, limit=100)
         except (TwilioException, requests.exceptions.RequestException) as error:
             raise LookupFailed(f"Asking the provider failed ({type(error).__name__}).") \
                 from None
         for message in found:
+            created = message.date_created
+            if created is not None and created < since:
+                continue
             if _normalised(message.body) == wanted:
                 return _result(message)
         return None

@@ -58,12 +58,18 @@ def finish(db, message_id, *, to_status, reason, action=None, detail=None,
     return moved
 
 
-def retry_later(db, message_id, *, at, reason, detail=None):
-    """Back to `scheduled`, not to be claimed before `at`."""
+def retry_later(db, message_id, *, at, reason, detail=None, ambiguous_at=None):
+    """Back to `scheduled`, not to be claimed before `at`.
+
+    `ambiguous_at` marks a message whose attempt may have reached the provider: the
+    next attempt looks it up first.
+    """
+    fields = {"next_attempt_at": at}
+    if ambiguous_at is not None:
+        fields["ambiguous_at"] = ambiguous_at
     return finish(db, message_id, to_status="scheduled", reason=reason,
                   action="message.retry_scheduled",
-                  detail={"next_attempt_at": to_db_time(at), **(detail or {})},
-                  next_attempt_at=at)
+                  detail={"next_attempt_at": to_db_time(at), **(detail or {})}, **fields)
 
 
 def flag_number(db, contact_id, *, flag, message_id=None, actor_type="system"):

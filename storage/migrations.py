@@ -174,6 +174,7 @@ def m004_delivery(db):
         ALTER TABLE messages ADD COLUMN next_attempt_at TEXT;
         ALTER TABLE messages ADD COLUMN provider_status TEXT;
         ALTER TABLE messages ADD COLUMN provider_parts INTEGER;
+        ALTER TABLE messages ADD COLUMN ambiguous_at TEXT;
 
         CREATE TABLE service_alerts (
             id INTEGER PRIMARY KEY,

@@ -129,7 +129,9 @@ class FakeTwilio:
         {"status": 429, "code": 20429}: refuse, nothing created;
         {"status": 500, "after_create": True}: create it, then answer 500;
         {"timeout": 2.0, "after_create": True}: create it, then answer too late;
-        {"timeout": 2.0}: answer too late, nothing created.
+        {"timeout": 2.0}: answer too late, nothing created;
+        add "hidden_from_lists": 1 to an after_create fault to keep the message out of
+        the next list (Twilio's lists can lag behind a create).
         """
         self.faults.extend(faults)
 
@@ -249,6 +251,8 @@ class FakeTwilio:
             return self._refuse(to, 429, 20429)
         self._sleep(self.latency)
         message = self._create(form)
+        if fault and fault.get("hidden_from_lists"):
+            message["_hidden_from_lists"] = fault["hidden_from_lists"]
         if fault and fault.get("after_create"):
             if "timeout" in fault:
                 self._sleep(fault["timeout"])
@@ -272,7 +276,11 @@ class FakeTwilio:
         after = _parse_filter(query.get("DateSent>"))
         with self._lock:
             found = [m for m in self.created
-                     if (to is None or m["to"] == to) and (after is None or m["_sent_at"] >= after)]
+                     if (to is None or m["to"] == to) and (after is None or m["_sent_at"] >= after)
+                     and not m.get("_hidden_from_lists")]
+            for m in self.created:
+                if m.get("_hidden_from_lists"):
+                    m["_hidden_from_lists"] -= 1
             self.lists += 1
         page_size = int(query.get("PageSize", 50))
         found = list(reversed(found))[:page_size]

@@ -436,7 +436,24 @@ def test_an_ambiguous_failure_that_created_nothing_is_retried(delivery_db, fake_
     assert (fake_twilio.lists, fake_twilio.created) == (1, [])
     dispatch_due(db, gateway, NOON_ISH + timedelta(minutes=1), settings())
     assert len(fake_twilio.created) == 1
+    assert fake_twilio.lists == 2  # looked up again before sending again
     assert status_of(db, message_id) == "sent"
+
+
+def test_a_text_the_provider_lists_late_is_found_before_the_retry_not_sent_twice(
+        delivery_db, fake_twilio, gateway):
+    db = delivery_db
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id))
+    fake_twilio.fail_next({"status": 500, "after_create": True, "hidden_from_lists": 1})
+    dispatch_due(db, gateway, NOON_ISH, settings())
+    assert status_of(db, message_id) == "scheduled"
+
+    dispatch_due(db, gateway, NOON_ISH + timedelta(minutes=1), settings())
+
+    assert len(fake_twilio.created) == 1
+    message = messages.get(db, message_id)
+    assert (message["status"], message["provider_sid"]) == ("sent", fake_twilio.created[0]["sid"])
+    assert sent_event(db, message_id)["detail"]["settled_by_lookup"] is True
 
 
 def test_an_ambiguous_failure_that_cannot_be_settled_is_unknown_and_never_resent(
