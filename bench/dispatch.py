@@ -18,7 +18,6 @@ It prints a table, then one JSON line with every figure, last.
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile

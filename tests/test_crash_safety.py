@@ -14,8 +14,8 @@ from pathlib import Path
 
 from storage import messages
 from storage.connection import connect, utc_now
-from tests.delivery_support import (FROM_NUMBER, PUBLIC_BASE_URL, add_message, add_person,
-                                    fake_twilio, make_database)  # noqa: F401
+from tests.delivery_support import (FROM_NUMBER, PUBLIC_BASE_URL, add_message,
+                                    add_person, make_database)
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent

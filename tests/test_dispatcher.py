@@ -13,10 +13,9 @@ from scheduler.dispatcher import dispatch_due, mark_abandoned_sends
 from scheduler.rate_limit import SegmentRateLimiter
 from storage import alerts, contacts, events, messages
 from storage.connection import connect, from_db_time
-from tests.fake_twilio import AUTH_TOKEN
 from tests.delivery_support import (NOON_ISH, PUBLIC_BASE_URL, actions_for, add_message,
-                                    add_person, delivery_db, fake_twilio, gateway,  # noqa: F401
-                                    gateway_for, settings, status_of)
+                                    add_person, gateway_for, settings, status_of)
+from tests.fake_twilio import AUTH_TOKEN
 
 
 def sent_event(db, message_id):
@@ -211,6 +210,27 @@ def test_the_rate_limiter_books_time_by_parts_not_by_messages():
     assert limiter.reserve(1) == pytest.approx(0.4)
     now[0] += 10
     assert limiter.reserve(1) == 0
+
+
+def test_a_backlog_of_stale_texts_does_not_wait_for_the_rate_limit(delivery_db, fake_twilio,
+                                                                    gateway):
+    db = delivery_db
+    contact_id = add_person(db, db.worker_id)
+    for n in range(5):
+        add_message(db, db.worker_id, contact_id, body=f"Old {n}",
+                    due=NOON_ISH - timedelta(hours=3))
+    add_message(db, db.worker_id, contact_id, body="Fresh")
+    booked = []
+
+    class CountingLimiter(SegmentRateLimiter):
+        def reserve(self, segments):
+            booked.append(segments)
+            return super().reserve(segments)
+
+    result = dispatch_due(db, gateway, NOON_ISH,
+                          settings(limiter=CountingLimiter(1000), concurrency=1))
+    assert (result.expired, result.sent) == (5, 1)
+    assert booked == [1]
 
 
 def test_sends_keep_to_the_providers_segment_limit_counting_parts(delivery_db, fake_twilio):
@@ -424,6 +444,20 @@ def test_an_ambiguous_failure_is_looked_up_and_the_text_is_not_sent_again(
     message = messages.get(db, message_id)
     assert (message["status"], message["provider_sid"]) == ("sent", fake_twilio.created[0]["sid"])
     assert sent_event(db, message_id)["detail"]["settled_by_lookup"] is True
+
+
+def test_a_provider_that_cannot_be_reached_is_retried_later_without_a_lookup(
+        delivery_db, fake_twilio):
+    db = delivery_db
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id))
+    fake_twilio.stop()  # nothing listens on its port now
+    result = dispatch_due(db, gateway_for(fake_twilio), NOON_ISH, settings())
+    assert result.deferred == 1
+    message = messages.get(db, message_id)
+    assert message["status"] == "scheduled"
+    assert message["status_reason"] == ("Mend could not connect to the provider. It will be "
+                                        "tried again.")
+    assert message["ambiguous_at"] is None
 
 
 def test_an_ambiguous_failure_that_created_nothing_is_retried(delivery_db, fake_twilio,

@@ -12,7 +12,7 @@ from sms.gateways import ConsoleGateway
 from storage import alerts, contacts, events, messages, scheduler_ticks
 from tests.conftest import ACCOUNTS, client_for
 from tests.delivery_support import (NOON_ISH, actions_for, add_message, add_person,
-                                    fake_twilio, settings)  # noqa: F401
+                                    settings)
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
 from tests.twilio_signing import TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, post_signed
 from web.auth import hash_password
@@ -24,9 +24,9 @@ _HASHES = {}
 @pytest.fixture
 def user_ids(database_path):
     """Like conftest's, but hashing one password once for the whole module (fast)."""
-    from tests.conftest import PASSWORD, prepare_database
-    from storage import migrations, users
+    from storage import users
     from storage.connection import connect
+    from tests.conftest import PASSWORD, prepare_database
 
     if "hash" not in _HASHES:
         _HASHES["hash"] = hash_password(PASSWORD)
@@ -35,7 +35,6 @@ def user_ids(database_path):
     ids = {key: users.create(db, email=email, name=name, role=role,
                              password_hash=_HASHES["hash"])
            for key, (email, name, role) in ACCOUNTS.items()}
-    migrations.upgrade(db)
     db.close()
     return ids
 
