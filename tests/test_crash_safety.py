@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from storage import messages
+from storage import events, messages
 from storage.connection import connect, utc_now
 from tests.delivery_support import (FROM_NUMBER, PUBLIC_BASE_URL, add_message,
                                     add_person, make_database)
@@ -105,6 +105,7 @@ def test_killed_and_restarted_the_scheduler_never_sends_a_text_twice(tmp_path, f
         if message["status"] == "sent":
             assert message["provider_sid"] in sids
             assert received[message["body"]] == 1
+    assert events.verify_chain(db)[1] is None  # the audit log survived the kill intact
     db.close()
     output = log_path.read_text()
     assert "left mid-send by a stopped dispatcher" in output

@@ -18,6 +18,18 @@ from tests.delivery_support import (NOON_ISH, PUBLIC_BASE_URL, actions_for, add_
 from tests.fake_twilio import AUTH_TOKEN
 
 
+class CountingLimiter(SegmentRateLimiter):
+    """A real limiter that also remembers each booking, in segments."""
+
+    def __init__(self, segments_per_second):
+        super().__init__(segments_per_second)
+        self.booked = []
+
+    def reserve(self, segments):
+        self.booked.append(segments)
+        return super().reserve(segments)
+
+
 def sent_event(db, message_id):
     return next(e for e in events.for_subject(db, "message", message_id)
                 if e["action"] == "message.sent")
@@ -220,17 +232,24 @@ def test_a_backlog_of_stale_texts_does_not_wait_for_the_rate_limit(delivery_db, 
         add_message(db, db.worker_id, contact_id, body=f"Old {n}",
                     due=NOON_ISH - timedelta(hours=3))
     add_message(db, db.worker_id, contact_id, body="Fresh")
-    booked = []
-
-    class CountingLimiter(SegmentRateLimiter):
-        def reserve(self, segments):
-            booked.append(segments)
-            return super().reserve(segments)
-
+    limiter = CountingLimiter(1000)
     result = dispatch_due(db, gateway, NOON_ISH,
-                          settings(limiter=CountingLimiter(1000), concurrency=1))
+                          settings(limiter=limiter, concurrency=1))
     assert (result.expired, result.sent) == (5, 1)
-    assert booked == [1]
+    assert limiter.booked == [1]
+
+
+def test_parts_the_provider_counted_beyond_mends_count_are_charged_to_the_limit(
+        delivery_db, fake_twilio, gateway):
+    db = delivery_db
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id),
+                             body="A long text. " * 30)
+    db.execute("UPDATE messages SET parts = 1 WHERE id = ?", [message_id])
+    limiter = CountingLimiter(1000)
+    dispatch_due(db, gateway, NOON_ISH, settings(limiter=limiter))
+    assert fake_twilio.created[0]["num_segments"] == "3"
+    assert limiter.booked == [1, 2]
+    assert sent_event(db, message_id)["detail"]["provider_parts"] == 3
 
 
 def test_sends_keep_to_the_providers_segment_limit_counting_parts(delivery_db, fake_twilio):
