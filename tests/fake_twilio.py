@@ -298,6 +298,9 @@ class FakeTwilio:
 
             def setup(self):
                 super().setup()
+                # Headers and body go out in two writes; without TCP_NODELAY, Nagle's
+                # algorithm and delayed ACKs add ~40 ms to every answer.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 with fake._lock:
                     fake._connections.add(self.connection)
 
