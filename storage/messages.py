@@ -98,6 +98,8 @@ def recent_template_ids(db, worker_id, limit=5):
 def claim_due(db, *, now, limit):
     """Atomically move due `scheduled` rows to `sending` and return them.
 
+    A row waiting for a retry or for its window (`next_attempt_at`) is not due yet.
+
     One UPDATE ... RETURNING, so two dispatchers can never claim the same row.
     """
     stamp = to_db_time(now)
@@ -107,11 +109,12 @@ def claim_due(db, *, now, limit):
                             attempts = attempts + 1
         WHERE id IN (SELECT id FROM messages
                      WHERE status = 'scheduled' AND scheduled_for <= ?
+                       AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
                      ORDER BY scheduled_for, id LIMIT ?)
           AND status = 'scheduled'
         RETURNING *
         """,
-        [stamp, stamp, stamp, limit],
+        [stamp, stamp, stamp, stamp, limit],
     )
     return [decode(row) for row in rows]
 

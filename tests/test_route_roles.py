@@ -27,9 +27,13 @@ ROUTE_ROLES = {
     "messages.edit": STAFF,
     "messages.cancel": STAFF,
     "admin.users_index": {"admin"},
+    "webhooks.status_callback": {"twilio"},
 }
 TWILIO_ONLY = {"twilio"}
 ROLES = ("anonymous", "worker", "reviewer", "admin")
+SIGNED_SAMPLE = {"MessageSid": "SM00000000000000000000000000000001", "MessageStatus": "delivered",
+                 "From": "+447911123456", "To": "+447000000000", "Body": "Thanks",
+                 "AccountSid": "AC00000000000000000000000000000000"}
 
 
 def test_every_route_has_a_role_entry(app):
@@ -92,3 +96,14 @@ def test_each_route_allows_exactly_its_roles(app, sample_ids, role):
         if not ok:
             wrong.append(f"{rule.endpoint} ({rule.rule}) as {role}: {response.status_code}")
     assert wrong == []
+
+
+def test_twilio_routes_accept_a_signed_request(app, sample_ids):
+    from tests.twilio_signing import post_signed
+    app.config["TWILIO_AUTH_TOKEN"] = TEST_AUTH_TOKEN
+    app.config["PUBLIC_BASE_URL"] = TEST_PUBLIC_BASE_URL
+    client = app.test_client()
+    for rule in app.url_map.iter_rules():
+        if ROUTE_ROLES[rule.endpoint] == TWILIO_ONLY:
+            response = post_signed(client, rule.rule, SIGNED_SAMPLE)
+            assert response.status_code == 200, f"{rule.endpoint}: {response.status_code}"
