@@ -74,14 +74,19 @@ GREETING = re.compile(r"^(?:hi|hello|hey|dear|morning|afternoon|evening)\b[ ,]*"
 
 
 def _first_match(patterns, text):
-    """Every distinct phrase found, as first written, in the order it appears."""
-    found = {}
-    for pattern in patterns:
-        for match in pattern.finditer(text):
-            key = match.group(0).lower()
-            if key not in found or match.start() < found[key][0]:
-                found[key] = (match.start(), match.group(0))
-    return [phrase for _, phrase in sorted(found.values())]
+    """Every distinct phrase found, as first written, in the order it appears.
+
+    A phrase inside a longer one ("resistant" in "treatment resistant") is not repeated.
+    """
+    spans = sorted({match.span() for pattern in patterns for match in pattern.finditer(text)},
+                   key=lambda span: (span[0], -span[1]))
+    phrases, covered_to = {}, -1
+    for start, end in spans:
+        if end <= covered_to:
+            continue
+        covered_to = end
+        phrases.setdefault(text[start:end].lower(), text[start:end])
+    return list(phrases.values())
 
 
 def _without_service_name(text, context):
