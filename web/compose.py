@@ -1,4 +1,5 @@
 """Writing a repair text from a reviewed template, previewing it, and sending it."""
+import hashlib
 from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -7,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from sms import send_window
+from sms import checks, send_window
 from sms.library import SITUATIONS
 from sms.rendering import PLACEHOLDERS, BadTemplate, MissingFields, render_text
 from storage import contacts, events, messages, sms_templates
@@ -86,15 +87,21 @@ def compose():
     if request.method == "GET" and request.args.get("contact", "").isdigit():
         form.contact_id.data = int(request.args["contact"])
     preview = next_allowed = when_error = None
+    warnings = []
+    unseen_warnings = False
     action = "send" if request.form.get("send_at") else request.form.get("action", "preview")
     if request.method == "POST" and form.validate_on_submit():
         contact = contact_or_404(form.contact_id.data)
         version = sms_templates.get_version(db, form.template_version_id.data)
         preview = render_for(form, contact, version)
-        if preview is not None and action == "send":
+        if preview is not None:
+            warnings = warnings_for(contact, preview)
+            unseen_warnings = bool(warnings) and (
+                request.form.get("seen_warnings") != fingerprint(preview.body))
+        if preview is not None and action == "send" and not unseen_warnings:
             send_at, next_allowed, when_error = when_to_send(contact)
             if send_at is not None:
-                message_id = schedule(db, contact, version, preview, send_at)
+                message_id = schedule(db, contact, version, preview, send_at, warnings)
                 flash("Your text is scheduled to go now." if send_at <= utc_now()
                       else "Your text is scheduled.")
                 return redirect(url_for("contacts.show", contact_id=contact["id"],
@@ -102,10 +109,25 @@ def compose():
     unavailable = [row for row in contacts.listing(
         db, key_worker_id=None if current_user.sees_everyone else current_user.id)
         if row["consent_state"] != "granted"]
-    return render_template("compose.html", form=form, preview=preview,
+    return render_template("compose.html", form=form, preview=preview, warnings=warnings,
+                           warnings_fingerprint=fingerprint(preview.body) if preview else "",
+                           held_for_warnings=unseen_warnings and action == "send",
                            next_allowed=next_allowed, when_error=when_error,
                            unavailable=unavailable,
                            no_contacts=not form.contact_id.choices)
+
+
+def warnings_for(contact, rendered):
+    """The same checks a template passed, now on the whole text with the worker's words."""
+    context = checks.Context(worker=current_user.first_name,
+                             service_name=current_app.config["SERVICE_NAME"],
+                             service_allowed=bool(contact["ok_to_name_service"]))
+    return checks.check_text(rendered.body, context, name=contact["preferred_name"])
+
+
+def fingerprint(body):
+    """Marks the text whose warnings the worker was shown, so Send stores what they saw."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
 
 
 def when_to_send(contact):
@@ -141,17 +163,19 @@ def when_to_send(contact):
             "so this one cannot go now.")
 
 
-def schedule(db, contact, version, rendered, send_at):
+def schedule(db, contact, version, rendered, send_at, warnings):
+    shown = [warning.as_dict() for warning in warnings]
     with write_transaction(db):
         message_id = messages.create(
             db, contact_id=contact["id"], worker_id=current_user.id,
             template_version_id=version["id"], body=rendered.body,
             encoding=rendered.encoding, characters=rendered.characters,
-            parts=rendered.parts, warnings=[], scheduled_for=send_at)
+            parts=rendered.parts, warnings=shown, scheduled_for=send_at)
         events.record(db, action="message.scheduled", subject_type="message",
                       subject_id=message_id, actor_type="user", actor_id=current_user.id,
                       detail={"template_version_id": version["id"],
                               "template_id": version["template_id"],
                               "version": version["version"], "parts": rendered.parts,
+                              "warnings": shown,
                               "scheduled_for": send_at.isoformat(timespec="seconds")})
     return message_id
