@@ -1,4 +1,5 @@
 """Fixtures, layered: app (a temporary SQLite file) -> client -> logged-in clients per role."""
+import functools
 import re
 
 import pytest
@@ -20,6 +21,12 @@ ACCOUNTS = {
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
+@functools.cache
+def password_hash():
+    """Argon2 is slow on purpose; hashing the shared test password once saves ~1s a test."""
+    return hash_password(PASSWORD)
+
+
 def prepare_database(path, accounts=ACCOUNTS):
     """Migrate, load the starter library and create one account per role."""
     db = connect(path)
@@ -30,7 +37,7 @@ def prepare_database(path, accounts=ACCOUNTS):
     ids = {}
     for key, (email, name, role) in accounts.items():
         ids[key] = users.create(db, email=email, name=name, role=role,
-                                password_hash=hash_password(PASSWORD))
+                                password_hash=password_hash())
     db.close()
     return ids
 
