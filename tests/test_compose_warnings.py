@@ -105,3 +105,9 @@ def test_a_text_without_warnings_sends_straight_away_with_none_stored(worker, db
     assert message["warnings"] == []
     assert message["body"] == ("Hi Alex, it's Sam. I've been thinking of you. Hope the week "
                                "went well. I'm here when you want to talk. No need to reply.")
+
+
+def test_a_missing_field_the_template_uses_is_named_on_the_form(worker, db, alex):
+    response = compose(worker, db, alex, "", template="still-here-next-meeting")
+    assert "Fill in the next meeting: this template uses it." in page_text(response)
+    assert messages.for_contact(db, alex) == []

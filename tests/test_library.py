@@ -159,3 +159,9 @@ def test_a_changed_file_becomes_the_next_approved_version(fresh_db, tmp_path):
         "door-stays-open"]["id"])]
     assert [(e["action"], e["detail"]["reviewed_by"]) for e in loaded] == [
         ("template.loaded", "Tom Lee, clinical lead")]
+
+
+def test_templates_load_on_a_loaded_database_adds_nothing(app):
+    result = run(app, "templates", "load")
+    assert result.exit_code == 0
+    assert result.output == f"{len(library())} template(s) in the library; 0 new or changed.\n"

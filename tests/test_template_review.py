@@ -276,3 +276,27 @@ def test_template_text_is_escaped_on_every_page(reviewer, second_reviewer):
 def test_the_diff_marks_words_removed_and_added(old, new, segments):
     from web.sms_templates import word_diff
     assert word_diff(old, new) == segments
+
+
+def test_every_library_route_checks_the_role(app):
+    views = {rule.endpoint: app.view_functions[rule.endpoint] for rule in app.url_map.iter_rules()
+             if rule.endpoint.startswith("sms_templates.")}
+    assert len(views) == 7
+    assert {name: view.allowed_roles for name, view in views.items()} == {
+        "sms_templates.library": ("worker", "reviewer", "admin"),
+        "sms_templates.history": ("worker", "reviewer", "admin"),
+        "sms_templates.version": ("worker", "reviewer", "admin"),
+        "sms_templates.new_template": ("reviewer",),
+        "sms_templates.new_version": ("reviewer",),
+        "sms_templates.review": ("reviewer",),
+        "sms_templates.retire": ("reviewer",),
+    }
+
+
+def test_an_admin_sees_drafts_waiting_but_cannot_review_them(reviewer, admin):
+    write_draft(reviewer)
+    assert "Glad to see you" in text_of(admin.get("/templates/"))
+    page = text_of(admin.get("/templates/glad-to-see-you/v1"))
+    assert "Waiting for review" in page
+    assert "Record decision" not in page
+    assert review(admin, "glad-to-see-you", 1, "approve").status_code == 403
