@@ -300,3 +300,23 @@ def test_an_admin_sees_drafts_waiting_but_cannot_review_them(reviewer, admin):
     assert "Waiting for review" in page
     assert "Record decision" not in page
     assert review(admin, "glad-to-see-you", 1, "approve").status_code == 403
+
+
+def test_a_draft_that_fails_a_check_today_cannot_be_approved(second_reviewer, db, user_ids):
+    sms_templates.create_draft(db, template_id="old-draft", authored_by=user_ids["reviewer"],
+                               fields={**template_form(), "body": NEW_TEXT.replace(
+                                   "today.", "at the hostel today.")})
+    response = review(second_reviewer, "old-draft", 1, "approve")
+    assert response.status_code == 400
+    assert ("It cannot be approved: “hostel” could tell anyone who sees this phone about "
+            "their situation. Phones are often shared or checked by others: leave it out."
+            ) in text_of(response)
+    assert sms_templates.versions_of(db, "old-draft")[0]["status"] == "draft"
+
+
+def test_a_settled_version_cannot_be_edited_even_in_the_database(db):
+    version = sms_templates.versions_of(db, "door-stays-open")[0]
+    with pytest.raises(Exception, match="cannot change"):
+        db.execute("UPDATE template_versions SET body = 'x' WHERE id = ?", [version["id"]])
+    with pytest.raises(Exception, match="template versions are kept"):
+        db.execute("DELETE FROM template_versions WHERE id = ?", [version["id"]])
