@@ -201,6 +201,46 @@ def describe_character(char):
     return f"U+{ord(char):04X}"
 
 
+MAX_READING_AGE = 11
+MAX_SENTENCE_WORDS = 20
+
+
+def _syllables(word):
+    """A rough English syllable count: good enough to spot long words, not a dictionary."""
+    word = re.sub(r"[^a-z]", "", word.lower())
+    if len(word) <= 3:
+        return 1 if word else 0
+    word = re.sub(r"(?:[^laeiouy]es|ed|[^laeiouy]e)$", "", word)
+    return max(1, len(re.findall(r"[aeiouy]{1,2}", re.sub(r"^y", "", word))))
+
+
+def reading_age(text):
+    """Flesch-Kincaid grade plus 5: the age a typical reader finds it easy."""
+    words = re.findall(r"[A-Za-z']+", text)
+    if not words:
+        return 0
+    sentences = max(1, len(re.findall(r"[.!?]+", text)))
+    syllables = sum(_syllables(word) for word in words)
+    grade = 0.39 * len(words) / sentences + 11.8 * syllables / len(words) - 15.59
+    return round(grade + 5)
+
+
+def plain_words(text, context):
+    """For templates: a reading age of about 9 to 11, and short sentences."""
+    findings = []
+    longest = max(len(sentence.split()) for sentence in re.split(r"[.!?]+", text))
+    if longest > MAX_SENTENCE_WORDS:
+        findings.append(Finding("long-sentence", f"A sentence of {longest} words is hard to "
+                                                 "take in when upset. Keep sentences under "
+                                                 f"{MAX_SENTENCE_WORDS} words."))
+    age = reading_age(text)
+    if age > MAX_READING_AGE:
+        findings.append(Finding("hard-to-read", f"This needs a reading age of about {age}. "
+                                                "Aim for 11 or under: short sentences and "
+                                                "everyday words."))
+    return findings
+
+
 CHECKS = (blame, demands, deadlines, sensitive_words, service_named, length, sign_off,
           links, left_to_fill, non_gsm)
 

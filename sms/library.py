@@ -70,6 +70,7 @@ def body_findings(body, *, service_name):
                 return _unique(findings)
             findings.extend(checks.check_text(rendered.body, context[allowed],
                                               name=TYPICAL_VALUES["name"]))
+            findings.extend(checks.plain_words(rendered.body, context[allowed]))
     return _unique(findings)
 
 

@@ -160,3 +160,29 @@ def test_a_template_body_must_pass_every_check_with_typical_values(body, finding
 
 def test_findings_are_plain_data_for_the_audit_log():
     assert Finding("link", "x").as_dict() == {"code": "link", "message": "x"}
+
+
+@pytest.mark.parametrize("sentence, findings", [
+    ("Notwithstanding considerable organisational difficulties, communication remains "
+     "available.",
+     [("hard-to-read", "This needs a reading age of about 29. Aim for 11 or under: short "
+                       "sentences and everyday words.")]),
+    ("I wanted to say that I have been thinking about you and all of the things that "
+     "happened when we met on the bus.",
+     [("long-sentence", "A sentence of 24 words is hard to take in when upset. Keep "
+                        "sentences under 20 words.")]),
+    ("I'm here when you want to talk.", []),
+])
+def test_a_template_must_use_plain_words_and_short_sentences(sentence, findings):
+    body = "Hi {{ name }}, it's {{ worker }}. " + sentence
+    assert [(f.code, f.message) for f in body_findings(body, service_name="Hope Street")] \
+        == findings
+
+
+@pytest.mark.parametrize("text, age", [
+    ("Hi Alex, it's Sam. I'm here when you want to talk. No need to reply.", 5),
+    ("Communication opportunities remain available.", 38),
+])
+def test_reading_age_is_measured_with_flesch_kincaid(text, age):
+    from sms.checks import reading_age
+    assert reading_age(text) == age
