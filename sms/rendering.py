@@ -6,7 +6,8 @@ worker sees is what the person's phone shows.
 import re
 from dataclasses import dataclass, field
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from . import encoding
@@ -45,12 +46,27 @@ class Rendered:
     non_gsm: list = field(default_factory=list)
 
 
+# A template is text, placeholders and `{% if %}` on placeholders: nothing that
+# could reach Python objects or loop. The sandbox stays as a second wall.
+ALLOWED_NODES = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.If,
+                 nodes.Not, nodes.And, nodes.Or)
+ONLY_SIMPLE_SYNTAX = ("use only placeholders like {{ name }} and "
+                      "{% if personal %}...{% endif %} around them")
+
+
 def placeholders_in(template_body):
-    """The placeholder names a template uses."""
+    """The placeholder names a template uses; BadTemplate for anything but simple syntax."""
     try:
-        return meta.find_undeclared_variables(_environment.parse(template_body))
+        tree = _environment.parse(template_body)
     except TemplateSyntaxError as error:
         raise BadTemplate(f"line {error.lineno}: {error.message}")
+    names = set()
+    for node in tree.find_all(nodes.Node):
+        if not isinstance(node, ALLOWED_NODES):
+            raise BadTemplate(ONLY_SIMPLE_SYNTAX)
+        if isinstance(node, nodes.Name):
+            names.add(node.name)
+    return names
 
 
 def tidy(text):
@@ -75,7 +91,7 @@ def render_text(template_body, values):
         raise MissingFields(missing)
     try:
         text = _environment.from_string(template_body).render(**clean)
-    except UndefinedError as error:
+    except (UndefinedError, SecurityError) as error:
         raise BadTemplate(str(error))
     counted = encoding.count(tidy(text))
     return Rendered(counted.text, counted.encoding, counted.characters, counted.parts,

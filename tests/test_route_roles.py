@@ -28,6 +28,13 @@ ROUTE_ROLES = {
     "messages.cancel": STAFF,
     "admin.users_index": {"admin"},
     "webhooks.status_callback": {"twilio"},
+    "sms_templates.library": STAFF,
+    "sms_templates.history": STAFF,
+    "sms_templates.version": STAFF,
+    "sms_templates.new_template": {"reviewer"},
+    "sms_templates.new_version": {"reviewer"},
+    "sms_templates.review": {"reviewer"},
+    "sms_templates.retire": {"reviewer"},
 }
 TWILIO_ONLY = {"twilio"}
 ROLES = ("anonymous", "worker", "reviewer", "admin")
@@ -52,7 +59,8 @@ def sample_ids(app, user_ids, db):
         db, contact_id=contact_id, worker_id=user_ids["worker"], template_version_id=None,
         body="Hi", encoding="GSM-7", characters=2, parts=1, warnings=[],
         scheduled_for=datetime(2030, 1, 1, 12, tzinfo=timezone.utc))
-    return {"contact_id": contact_id, "message_id": message_id, "filename": "mend.css"}
+    return {"contact_id": contact_id, "message_id": message_id, "filename": "mend.css",
+            "template_id": "door-stays-open", "number": 1}
 
 
 def client_as(app, role):
