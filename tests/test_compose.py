@@ -64,7 +64,7 @@ def test_the_service_is_named_only_when_the_person_agreed(worker, db):
     named = contact_id_from(add_contact(worker, name="Kim", phone="07912 345678",
                                         ok_to_name_service="y"))
     page = compose(worker, named, version_id(db, "door-stays-open")).get_data(as_text=True)
-    assert "it&#39;s Sam from Mend." in page
+    assert "it&#39;s Sam from Riverside Outreach." in page
 
 
 def test_the_next_meeting_is_picked_in_local_time_and_written_out(worker, db, alex):

@@ -33,7 +33,7 @@ def write(client, db, contact_id, personal, action="preview", template="door-sta
     ("You need to come in by Friday.", ["demand", "deadline"]),
     ("Your behaviour was fine really.", ["blame"]),
     ("The form is at www.example.org", ["link"]),
-    ("See you at Mend.", ["service-named"]),
+    ("See you at Riverside Outreach.", ["service-named"]),
     ("Enjoy the crêpes.", ["non-gsm"]),
     ("Hope the week went well.", []),
 ])
