@@ -46,12 +46,18 @@ class Replacement:
 
 @dataclass(frozen=True)
 class Counted:
+    """A text as it will be sent (after smart encoding), and what it costs."""
     text: str
     encoding: str
     characters: int
     parts: int
     replaced: list = field(default_factory=list)
     non_gsm: list = field(default_factory=list)
+
+    @property
+    def body(self):
+        """The text as a message body: what the phone shows."""
+        return self.text
 
 
 def smart_encode(text):

@@ -4,7 +4,6 @@ Preview, checks, counting and sending all go through `render_text`, so what the
 worker sees is what the person's phone shows.
 """
 import re
-from dataclasses import dataclass, field
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.exceptions import SecurityError
@@ -34,16 +33,6 @@ class MissingFields(ValueError):
 
 class BadTemplate(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class Rendered:
-    body: str
-    encoding: str
-    characters: int
-    parts: int
-    replaced: list = field(default_factory=list)
-    non_gsm: list = field(default_factory=list)
 
 
 # A template is text, placeholders and `{% if %}` on placeholders: nothing that
@@ -76,7 +65,8 @@ def tidy(text):
 
 
 def render_text(template_body, values):
-    """Render with every value as plain text; returns a Rendered, smart-encoded.
+    """Render with every value as plain text; returns the smart-encoded, counted text
+    (`encoding.Counted`).
 
     Values are data, never template source: "{{ 7*7 }}" in a field is sent as typed.
     Raises MissingFields naming every required placeholder left empty.
@@ -93,6 +83,4 @@ def render_text(template_body, values):
         text = _environment.from_string(template_body).render(**clean)
     except (UndefinedError, SecurityError) as error:
         raise BadTemplate(str(error))
-    counted = encoding.count(tidy(text))
-    return Rendered(counted.text, counted.encoding, counted.characters, counted.parts,
-                    counted.replaced, counted.non_gsm)
+    return encoding.count(tidy(text))
