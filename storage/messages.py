@@ -8,7 +8,7 @@ STATUSES = ("scheduled", "sending", "sent", "delivered", "undelivered",
 
 
 def create(db, *, contact_id, worker_id, template_version_id, body, encoding,
-           characters, parts, warnings, scheduled_for):
+           characters, parts, warnings, scheduled_for, purpose="repair"):
     now = to_db_time(utc_now())
     table = db.table("messages")
     table.insert({
@@ -22,6 +22,7 @@ def create(db, *, contact_id, worker_id, template_version_id, body, encoding,
         "warnings": json.dumps(warnings, ensure_ascii=False),
         "status": "scheduled",
         "scheduled_for": to_db_time(scheduled_for),
+        "purpose": purpose,
         "created_at": now,
         "updated_at": now,
     })
@@ -111,3 +112,29 @@ def transition(db, message_id, *, from_statuses, to_status, **fields):
 def scheduled_for_contact(db, contact_id):
     return [row["id"] for row in db.query(
         "SELECT id FROM messages WHERE contact_id = ? AND status = 'scheduled'", [contact_id])]
+
+
+def latest_sent_to(db, contact_ids):
+    """Of these contacts, the one most recently sent a text (None if none was)."""
+    if not contact_ids:
+        return None
+    marks = ",".join("?" for _ in contact_ids)
+    row = db.execute(
+        f"SELECT contact_id FROM messages WHERE contact_id IN ({marks})"
+        " AND sent_at IS NOT NULL ORDER BY sent_at DESC, id DESC LIMIT 1",
+        list(contact_ids)).fetchone()
+    return row[0] if row else None
+
+
+def pending_confirmation_request(db, contact_id):
+    """The scheduled consent-confirmation text to this contact, if one is waiting to go."""
+    rows = list(db.query(
+        "SELECT * FROM messages WHERE contact_id = ? AND purpose = 'consent_request'"
+        " AND status IN ('scheduled', 'sending') ORDER BY id DESC LIMIT 1", [contact_id]))
+    return rows[0] if rows else None
+
+
+def erase_bodies_for_contact(db, contact_id):
+    """Blank the text (and any warnings quoting it) of every message to the contact."""
+    db.execute("UPDATE messages SET body = '', warnings = '[]' WHERE contact_id = ?",
+               [contact_id])

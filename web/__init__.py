@@ -3,7 +3,7 @@
 
 def register(app):
     from . import (admin, auth, cli, compose, contacts, dashboard, database, errors,
-                   formatting, health, security, webhooks)
+                   formatting, health, inbox, security, webhooks)
 
     database.init_app(app)
     security.init_app(app)
@@ -12,5 +12,5 @@ def register(app):
     formatting.init_app(app)
     cli.init_app(app)
     for blueprint in (admin.bp, auth.bp, dashboard.bp, contacts.bp, compose.bp, health.bp,
-                      webhooks.bp):
+                      inbox.bp, webhooks.bp):
         app.register_blueprint(blueprint)

@@ -2,7 +2,7 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from storage import messages
+from storage import inbound, messages
 
 from .auth import role_required
 from .database import get_db
@@ -26,4 +26,6 @@ def index():
                                    statuses=("sent", "delivered", "undelivered", "failed")),
         needs_review=messages.for_worker(db, current_user.id,
                                          statuses=("expired", "unknown", "cancelled")),
+        unread=inbound.unread_for_key_worker(db, current_user.id),
+        unmatched_count=len(inbound.unmatched(db)) if current_user.role == "admin" else 0,
     )
