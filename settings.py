@@ -33,9 +33,10 @@ DEFAULTS = {
     "STALE_AFTER_SECONDS": "7200",
     "LOGIN_MAX_FAILURES": "5",
     "LOGIN_LOCKOUT_MINUTES": "15",
+    "NUMBER_RECONFIRM_DAYS": "30",
 }
 INTEGER_SETTINGS = ("SCHEDULER_INTERVAL", "STALE_AFTER_SECONDS",
-                    "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES")
+                    "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "NUMBER_RECONFIRM_DAYS")
 BOOLEAN_SETTINGS = ("RUN_SCHEDULER_IN_PROCESS",)
 
 
@@ -80,6 +81,8 @@ def validate(config):
         parse_window(config["SEND_WINDOW"])
     except InvalidWindow as error:
         raise SettingsError(f"SEND_WINDOW: {error}.")
+    if config.get("NUMBER_RECONFIRM_DAYS", 30) < 1:
+        raise SettingsError("NUMBER_RECONFIRM_DAYS must be at least 1 (days).")
     if config["SMS_BACKEND"] not in ("console", "twilio"):
         raise SettingsError("SMS_BACKEND must be 'console' or 'twilio'.")
     if config["SMS_BACKEND"] == "twilio":
