@@ -3,7 +3,7 @@ from .rendering import render_text
 
 CONFIRMATION_TEMPLATE = (
     "Hi {{ name }}, it's {{ worker }}{% if service %} from {{ service }}{% endif %}. "
-    "Reply YES to get texts from me{% if service %} at {{ service }}{% endif %}. "
+    "Reply YES to get texts from me. "
     "Reply STOP at any time."
 )
 

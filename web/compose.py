@@ -4,8 +4,8 @@ from datetime import datetime, timezone
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, StopValidation
 
 from sms import send_window
 from sms.library import SITUATIONS
@@ -14,7 +14,7 @@ from storage import contacts, events, messages, sms_templates
 from storage.connection import utc_now, write_transaction
 
 from .auth import role_required
-from .contacts import contact_or_404
+from .contacts import confirm_number, consent_refusal, contact_or_404, number_reconfirm_due
 from .database import get_db
 
 bp = Blueprint("compose", __name__, url_prefix="/compose")
@@ -33,6 +33,8 @@ class ComposeForm(FlaskForm):
     personal = StringField("Personal line (optional)", validators=[Length(
         max=PERSONAL_LINE_MAX,
         message=f"Keep the personal line to {PERSONAL_LINE_MAX} characters.")])
+    number_reconfirmed = BooleanField(
+        "I checked with them that this number is still theirs and safe to text")
 
 
 def template_choices(db):
@@ -86,12 +88,13 @@ def compose():
     if request.method == "GET" and request.args.get("contact", "").isdigit():
         form.contact_id.data = int(request.args["contact"])
     preview = next_allowed = when_error = None
+    refusal = refuse_without_consent(db, form)
     action = "send" if request.form.get("send_at") else request.form.get("action", "preview")
     if request.method == "POST" and form.validate_on_submit():
         contact = contact_or_404(form.contact_id.data)
         version = sms_templates.get_version(db, form.template_version_id.data)
         preview = render_for(form, contact, version)
-        if preview is not None and action == "send":
+        if preview is not None and action == "send" and number_checked(db, form, contact):
             send_at, next_allowed, when_error = when_to_send(contact)
             if send_at is not None:
                 message_id = schedule(db, contact, version, preview, send_at)
@@ -104,8 +107,62 @@ def compose():
         if row["consent_state"] != "granted"]
     return render_template("compose.html", form=form, preview=preview,
                            next_allowed=next_allowed, when_error=when_error,
-                           unavailable=unavailable,
+                           unavailable=unavailable, refusal=refusal,
+                           reconfirm_due=reconfirm_due_for(db, form),
                            no_contacts=not form.contact_id.choices)
+
+
+def chosen_contact(db, form):
+    """The person chosen on the form (or in ?contact=), if the user may see them."""
+    raw = request.form.get("contact_id") if request.method == "POST" else \
+        request.args.get("contact")
+    if not (raw or "").isdigit():
+        return None
+    contact = contacts.get(db, int(raw))
+    if contact is None or contact["erased_at"] or (
+            not current_user.sees_everyone and contact["key_worker_id"] != current_user.id):
+        return None
+    return contact
+
+
+def refuse_without_consent(db, form):
+    """Without granted consent nothing is scheduled: say why, on the field."""
+    contact = chosen_contact(db, form)
+    refusal = consent_refusal(contact) if contact else None
+    if refusal and request.method == "POST":
+        form.contact_id.validators = [*form.contact_id.validators, RefuseWith(refusal)]
+    return refusal
+
+
+class RefuseWith:
+    """A validator that always fails with the given message (replacing "Not a valid choice")."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        field.errors[:] = []
+        raise StopValidation(self.message)
+
+
+def reconfirm_due_for(db, form):
+    contact = chosen_contact(db, form)
+    return bool(contact and number_reconfirm_due(contact))
+
+
+def number_checked(db, form, contact):
+    """Before sending to a number not confirmed safe lately, the worker confirms it again."""
+    if not number_reconfirm_due(contact):
+        return True
+    if form.number_reconfirmed.data:
+        confirm_number(db, contact["id"])
+        return True
+    days = current_app.config["NUMBER_RECONFIRM_DAYS"]
+    form.number_reconfirmed.errors.append(
+        f"No one has checked in the last {days} days that this number is safe to text. "
+        "Check with them that it is still theirs and no one else reads their texts, "
+        "then tick this box.")
+    return False
 
 
 def when_to_send(contact):
