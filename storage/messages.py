@@ -57,6 +57,7 @@ def for_worker(db, worker_id, *, statuses, limit=20):
     marks = ",".join("?" for _ in statuses)
     return [decode(row) for row in db.query(
         _SELECT + f" WHERE contacts.key_worker_id = ? AND messages.status IN ({marks})"
+        " AND contacts.erased_at IS NULL"
         " ORDER BY messages.scheduled_for DESC, messages.id DESC LIMIT ?",
         [worker_id, *statuses, limit])]
 
