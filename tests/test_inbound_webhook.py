@@ -271,3 +271,25 @@ def test_logs_never_contain_the_number_or_the_text(client, alex, caplog):
     assert "inbound SM" in caplog.text
     for secret in ("7911123456", "7922654321", "my secret words", "aaaa"):
         assert secret not in caplog.text
+
+
+def test_stop_from_a_shared_phone_stops_texts_to_everyone_on_it(client, worker, db, user_ids):
+    alex = contact_id_from(add_contact(worker, name="Alex"))
+    jamie = contact_id_from(add_contact(worker, name="Jamie", add_anyway="y"))
+    waiting = schedule_text(db, jamie, user_ids["worker"])
+    text_in(client, "STOP")
+    assert (contacts.current_consent(db, alex), contacts.current_consent(db, jamie)) == (
+        "withdrawn", "withdrawn")
+    assert messages.get(db, waiting)["status"] == "cancelled"
+
+
+def test_a_reply_from_a_shared_phone_joins_the_thread_of_whoever_was_texted_last(
+        client, worker, db, user_ids):
+    alex = contact_id_from(add_contact(worker, name="Alex"))
+    jamie = contact_id_from(add_contact(worker, name="Jamie", add_anyway="y"))
+    message_id = schedule_text(db, jamie, user_ids["worker"], days_ahead=0)
+    messages.transition(db, message_id, from_statuses=("scheduled",), to_status="sent",
+                        sent_at=datetime.now(timezone.utc))
+    text_in(client, "thanks, it's Jamie")
+    assert [r["body"] for r in inbound.for_contact(db, jamie)] == ["thanks, it's Jamie"]
+    assert inbound.for_contact(db, alex) == []

@@ -1,5 +1,6 @@
 """The people a worker supports: adding and editing them, their consent, their page,
 and erasing them."""
+import logging
 from datetime import timedelta
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
@@ -20,6 +21,7 @@ from .auth import role_required
 from .database import get_db
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
+log = logging.getLogger("mend.contacts")
 
 CONFIRM_BY_TEXT = "confirm_by_text"
 CONSENT_CHOICES = [
@@ -418,7 +420,10 @@ def erase(contact_id):
         if form.validate_on_submit():
             db = get_db()
             cancelled = contacts.erase(db, contact_id=contact["id"], actor_id=current_user.id)
-            checkpoint_and_truncate_wal(db)
+            if not checkpoint_and_truncate_wal(db):
+                log.warning("contact %s erased; the WAL could not be emptied yet (a reader "
+                            "held it), so old pages stay there until the next checkpoint",
+                            contact["id"])
             flash("Their details are erased."
                   + (f" {len(cancelled)} scheduled text(s) cancelled." if cancelled else "")
                   + " An anonymous record of what was sent, and when, is kept for the audit.")
