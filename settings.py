@@ -31,12 +31,20 @@ DEFAULTS = {
     "RUN_SCHEDULER_IN_PROCESS": "0",
     "SCHEDULER_INTERVAL": "5",
     "STALE_AFTER_SECONDS": "7200",
+    "SEGMENTS_PER_SECOND": "10",
+    "SEND_CONCURRENCY": "8",
+    "MAX_SEND_ATTEMPTS": "5",
     "LOGIN_MAX_FAILURES": "5",
     "LOGIN_LOCKOUT_MINUTES": "15",
+    "TRUST_PROXY": "0",
     "NUMBER_RECONFIRM_DAYS": "30",
 }
 INTEGER_SETTINGS = ("SCHEDULER_INTERVAL", "STALE_AFTER_SECONDS",
-                    "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "NUMBER_RECONFIRM_DAYS")
+                    "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "TRUST_PROXY",
+                    "SEGMENTS_PER_SECOND", "SEND_CONCURRENCY", "MAX_SEND_ATTEMPTS",
+                    "NUMBER_RECONFIRM_DAYS")
+POSITIVE_SETTINGS = ("SCHEDULER_INTERVAL", "SEGMENTS_PER_SECOND", "SEND_CONCURRENCY",
+                     "MAX_SEND_ATTEMPTS", "NUMBER_RECONFIRM_DAYS")
 BOOLEAN_SETTINGS = ("RUN_SCHEDULER_IN_PROCESS",)
 
 
@@ -65,6 +73,9 @@ def from_environment(instance_path, environ=None):
 
 
 def validate(config):
+    for name in POSITIVE_SETTINGS:
+        if name in config and int(config[name]) < 1:
+            raise SettingsError(f"{name} must be 1 or more, not {config[name]!r}.")
     if config.get("MEND_ENV") not in ("development", "production"):
         raise SettingsError("MEND_ENV must be 'development' or 'production'.")
     if not config.get("SECRET_KEY"):
@@ -81,8 +92,6 @@ def validate(config):
         parse_window(config["SEND_WINDOW"])
     except InvalidWindow as error:
         raise SettingsError(f"SEND_WINDOW: {error}.")
-    if config.get("NUMBER_RECONFIRM_DAYS", 30) < 1:
-        raise SettingsError("NUMBER_RECONFIRM_DAYS must be at least 1 (days).")
     if config["SMS_BACKEND"] not in ("console", "twilio"):
         raise SettingsError("SMS_BACKEND must be 'console' or 'twilio'.")
     if config["SMS_BACKEND"] == "twilio":

@@ -15,11 +15,13 @@ from filelock import FileLock, Timeout
 
 from sms import send_window
 from sms.gateways import ConsoleGateway
+from storage import alerts
 from storage.connection import connect
 
 from .dispatcher import DispatchSettings, dispatch_due, mark_abandoned_sends
 
 log = logging.getLogger("mend.scheduler")
+logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick
 
 
 class AlreadyRunning(RuntimeError):
@@ -48,6 +50,9 @@ def settings_from_config(config):
         zone=config["TIMEZONE"],
         window=send_window.parse_window(config["SEND_WINDOW"]),
         stale_after=timedelta(seconds=config["STALE_AFTER_SECONDS"]),
+        segments_per_second=config["SEGMENTS_PER_SECOND"],
+        concurrency=config["SEND_CONCURRENCY"],
+        max_attempts=config["MAX_SEND_ATTEMPTS"],
     )
 
 
@@ -66,6 +71,7 @@ class Ticker:
         self.settings = settings_from_config(config)
         self.gateway = gateway_from_config(config)
         self._local = threading.local()
+        self.stop = threading.Event()
 
     def db(self):
         if getattr(self._local, "db", None) is None:
@@ -74,7 +80,8 @@ class Ticker:
 
     def __call__(self):
         try:
-            dispatch_due(self.db(), self.gateway, settings=self.settings)
+            if not self.stop.is_set():
+                dispatch_due(self.db(), self.gateway, settings=self.settings, stop=self.stop)
         except Exception:  # noqa: BLE001 - a bad tick must not stop the scheduler
             log.exception("dispatcher tick failed")
 
@@ -86,20 +93,32 @@ def _add_job(scheduler, ticker, interval):
                       next_run_time=datetime.now(timezone.utc))
 
 
+def prepare(ticker, echo):
+    """At start: settle what a dead dispatcher left, and try the credentials again."""
+    db = ticker.db()
+    abandoned = mark_abandoned_sends(db)
+    if abandoned:
+        echo(f"{len(abandoned)} message(s) were left mid-send by a stopped dispatcher; "
+             "they are marked 'unknown' for a person to review.")
+    if alerts.clear(db, alerts.TWILIO_CREDENTIALS,
+                    reason="The scheduler restarted; the credentials will be tried again."):
+        echo("The provider refused the credentials before the restart; trying them again.")
+
+
 def run_forever(config, echo=print):
     """`flask scheduler run`: a foreground BlockingScheduler; SIGTERM stops it cleanly."""
     lock = acquire_lock(config["DATABASE_PATH"])
     try:
         ticker = Ticker(config)
-        abandoned = mark_abandoned_sends(ticker.db())
-        if abandoned:
-            echo(f"{len(abandoned)} message(s) were left mid-send by a stopped dispatcher; "
-                 "they are marked 'unknown' for a person to review.")
+        prepare(ticker, echo)
         scheduler = BlockingScheduler(timezone="UTC")
         _add_job(scheduler, ticker, config["SCHEDULER_INTERVAL"])
 
         def stop(signum, frame):
+            if ticker.stop.is_set():
+                return
             echo("Stopping: finishing the sends in flight, claiming no more.")
+            ticker.stop.set()
             scheduler.shutdown(wait=True)
 
         signal.signal(signal.SIGTERM, stop)
@@ -122,7 +141,7 @@ def start_in_process(config):
         log.warning("%s The in-process dispatcher is not started.", error)
         return None
     ticker = Ticker(config)
-    mark_abandoned_sends(ticker.db())
+    prepare(ticker, log.info)
     scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
     _add_job(scheduler, ticker, config["SCHEDULER_INTERVAL"])
     scheduler.start()

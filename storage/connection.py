@@ -53,6 +53,11 @@ def write_transaction(db):
         db.conn.execute("COMMIT")
 
 
+def ping(db):
+    """Raises if the database cannot answer a trivial query."""
+    db.execute("SELECT 1").fetchone()
+
+
 def utc_now():
     return datetime.now(timezone.utc)
 

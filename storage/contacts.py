@@ -80,11 +80,6 @@ def update(db, contact_id, changes):
     return sorted(changed)
 
 
-def confirm_number(db, contact_id, *, at=None):
-    db.execute("UPDATE contacts SET number_confirmed_on = ? WHERE id = ?",
-               [to_db_time(at or utc_now()), contact_id])
-
-
 def latest_consent(db, contact_id):
     """The newest ledger entry (state, method, when), or None."""
     rows = list(db.query("SELECT * FROM consents WHERE contact_id = ? ORDER BY id DESC LIMIT 1",
@@ -148,6 +143,11 @@ def withdraw_consent(db, *, contact_id, method, recorded_by, actor_type, actor_i
                               actor_id=actor_id, detail={"reason": reason})
                 cancelled.append(message_id)
     return cancelled
+
+
+def mark_number_confirmed(db, contact_id, at=None):
+    db.execute("UPDATE contacts SET number_confirmed_on = ? WHERE id = ?",
+               [to_db_time(at or utc_now()), contact_id])
 
 
 ERASED_REASON = "The person's details were erased."

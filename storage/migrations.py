@@ -167,6 +167,35 @@ def m001_initial_schema(db):
 
 
 @migrations()
+def m004_delivery(db):
+    """Delivery (issue 6): retry times, what the provider said, and service alerts."""
+    db.executescript(
+        """
+        ALTER TABLE messages ADD COLUMN next_attempt_at TEXT;
+        ALTER TABLE messages ADD COLUMN provider_status TEXT;
+        ALTER TABLE messages ADD COLUMN provider_parts INTEGER;
+        ALTER TABLE messages ADD COLUMN ambiguous_at TEXT;
+
+        CREATE TABLE service_alerts (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            message TEXT NOT NULL,
+            raised_at TEXT NOT NULL,
+            cleared_at TEXT
+        );
+        CREATE INDEX service_alerts_active ON service_alerts (kind, cleared_at);
+        """
+    )
+
+
+@migrations()
+def m006_message_template_fields(db):
+    """What the worker filled in (personal line, next meeting), so a scheduled text can be
+    edited. Erasure and retention clear it along with the body."""
+    db.execute("ALTER TABLE messages ADD COLUMN template_fields TEXT NOT NULL DEFAULT '{}'")
+
+
+@migrations()
 def m003_consent_and_inbox(db):
     """Replies and keywords (what they were, what they changed), confirmation texts,
     and erasure of replies."""

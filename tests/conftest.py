@@ -9,6 +9,9 @@ from storage import migrations, sms_templates, users
 from storage.connection import connect
 from web.auth import hash_password
 
+# The delivery tests' fixtures: the fake Twilio, a light database, a Twilio gateway.
+pytest_plugins = ("tests.delivery_support",)
+
 PASSWORD = "correct horse battery staple"
 ACCOUNTS = {
     "worker": ("worker@example.org", "Sam Worker", "worker"),
@@ -17,6 +20,7 @@ ACCOUNTS = {
     "second_reviewer": ("reviewer2@example.org", "Ravi Reviewer", "reviewer"),
     "admin": ("admin@example.org", "Ada Admin", "admin"),
 }
+PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
@@ -30,7 +34,7 @@ def prepare_database(path, accounts=ACCOUNTS):
     ids = {}
     for key, (email, name, role) in accounts.items():
         ids[key] = users.create(db, email=email, name=name, role=role,
-                                password_hash=hash_password(PASSWORD))
+                                password_hash=PASSWORD_HASH)
     db.close()
     return ids
 

@@ -63,8 +63,9 @@ def a_full_history(worker, client, db, database_path, user_ids):
     post_form(worker, f"/contacts/{contact_id}/edit", {
         "preferred_name": NAME, "phone": NUMBER_AS_TYPED, "key_worker_id": "1"})
     compose = {"contact_id": str(contact_id), "template_version_id": str(template_version(db)),
-               "personal": f"Sorry about the {SECRET_WORDS[2]}.", "action": "send"}
-    post_form(worker, "/compose/", compose)
+               "personal": f"Sorry about the {SECRET_WORDS[2]}.", "next_meeting_at": "",
+               "when": "now", "send_at_local": "", "action": "confirm"}
+    assert post_form(worker, "/compose/", compose).status_code == 302
     dispatch_due(db, ConsoleGateway(), now=datetime.now(timezone.utc) + timedelta(seconds=5),
                  settings=DispatchSettings(zone="Europe/London",
                                            window=parse_window("00:00-24:00")))
@@ -74,6 +75,7 @@ def a_full_history(worker, client, db, database_path, user_ids):
         db, contact_id=contact_id, worker_id=user_ids["worker"],
         template_version_id=template_version(db), body=f"Hi {NAME}, see you soon",
         encoding="GSM-7", characters=30, parts=1, warnings=[f"'{NAME}' quoted in a warning"],
+        template_fields={"personal": f"About the {SECRET_WORDS[2]}"},
         scheduled_for=datetime.now(timezone.utc) + timedelta(days=2))
     checkpoint_and_truncate_wal(db)
     # The scan finds what is there (a rename already left no trace of the old name).

@@ -14,7 +14,7 @@ def test_the_default_is_30_days():
 
 @pytest.mark.parametrize("value, message", [
     ("a month", "NUMBER_RECONFIRM_DAYS must be a whole number, not 'a month'."),
-    ("0", "NUMBER_RECONFIRM_DAYS must be at least 1 (days)."),
+    ("0", "NUMBER_RECONFIRM_DAYS must be 1 or more, not 0."),
 ])
 def test_a_bad_value_stops_the_app_with_a_clear_message(value, message):
     with pytest.raises(settings.SettingsError) as error:

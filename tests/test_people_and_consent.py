@@ -155,26 +155,8 @@ def compose_data(contact_id, db, **extra):
     version = db.execute("SELECT id FROM template_versions WHERE template_id = "
                          "'door-stays-open'").fetchone()[0]
     return {"contact_id": str(contact_id), "template_version_id": str(version),
-            "next_meeting": "", "personal": "", "action": "send", **extra}
-
-
-def test_compose_asks_for_reconfirmation_before_texting_a_number_not_checked_lately(
-        app, db):
-    with time_machine.travel("2027-06-01 12:00:00+00:00", tick=False):
-        contact_id = contact_id_from(add_contact(client_for(app, "worker")))
-    with time_machine.travel("2027-07-15 12:00:00+00:00", tick=False):
-        worker = client_for(app, "worker")
-        response = post_form(worker, "/compose/", compose_data(contact_id, db))
-        page = response.get_data(as_text=True)
-        assert ("No one has checked in the last 30 days that this number is safe to text. "
-                "Check with them that it is still theirs and no one else reads their texts, "
-                "then tick this box.") in page
-        assert messages.for_contact(db, contact_id) == []
-        response = post_form(worker, "/compose/", compose_data(
-            contact_id, db, number_reconfirmed="y"), page="/compose/")
-        assert response.status_code == 302
-    assert [m["status"] for m in messages.for_contact(db, contact_id)] == ["scheduled"]
-    assert contacts.get(db, contact_id)["number_confirmed_on"] == "2027-07-15T12:00:00+00:00"
+            "next_meeting_at": "", "personal": "", "when": "now", "send_at_local": "",
+            "action": "confirm", **extra}
 
 
 def test_the_reconfirm_period_is_a_setting(app, db):
@@ -188,24 +170,12 @@ def test_the_reconfirm_period_is_a_setting(app, db):
 
 # --- Without consent nothing is scheduled --------------------------------------------------
 
-@pytest.mark.parametrize("change, refusal", [
-    ("withdrawn:withdrawn_by_worker",
-     "Alex does not want texts, so Mend will not text them. If they change their mind, "
-     "record it on their page."),
-    ("pending:text_reply",
-     "Alex has not confirmed yet. Mend sends nothing else until they reply YES."),
-])
-def test_compose_refuses_a_person_without_granted_consent_and_says_why(
-        worker, db, change, refusal):
-    contact_id = contact_id_from(add_contact(worker))
-    post_form(worker, f"/contacts/{contact_id}/consent", {"change": change},
-              page=f"/contacts/{contact_id}")
-    assert refusal in page_text(worker, f"/compose/?contact={contact_id}").replace("&#39;", "'")
+def test_compose_refuses_someone_still_waiting_to_confirm_and_says_why(worker, db):
+    contact_id = contact_id_from(add_contact(worker, consent="confirm_by_text"))
     page = post_form(worker, "/compose/", compose_data(contact_id, db)).get_data(as_text=True)
-    assert refusal in visible_text(page).replace("&#39;", "'")
-    assert "Not a valid choice" not in page
-    assert [m["purpose"] for m in messages.for_contact(db, contact_id)] == (
-        ["consent_request"] if change.startswith("pending") else [])
+    assert ("Alex cannot be texted now: waiting for them to confirm. Nothing was sent."
+            in page)
+    assert [m["purpose"] for m in messages.for_contact(db, contact_id)] == ["consent_request"]
 
 
 # --- Double opt-in -----------------------------------------------------------------------

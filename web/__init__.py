@@ -3,8 +3,9 @@
 
 def register(app):
     from . import (admin, auth, cli, compose, contacts, dashboard, database, errors,
-                   formatting, health, inbox, security, webhooks)
+                   formatting, health, inbox, logging_setup, messages, security, webhooks)
 
+    logging_setup.init_app(app)
     database.init_app(app)
     security.init_app(app)
     auth.init_app(app)
@@ -12,5 +13,5 @@ def register(app):
     formatting.init_app(app)
     cli.init_app(app)
     for blueprint in (admin.bp, auth.bp, dashboard.bp, contacts.bp, compose.bp, health.bp,
-                      inbox.bp, webhooks.bp):
+                      inbox.bp, messages.bp, webhooks.bp):
         app.register_blueprint(blueprint)

@@ -42,6 +42,7 @@ def db_upgrade():
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_create(email, name, role, password_stdin):
     """Create an account; prints a random password unless one is given on stdin."""
+    email = email.strip().lower()
     db = open_db()
     if users.by_email(db, email):
         raise click.ClickException(f"An account for {email} already exists.")

@@ -361,7 +361,7 @@ def number_confirmed(contact_id):
 
 def confirm_number(db, contact_id):
     with write_transaction(db):
-        contacts.confirm_number(db, contact_id)
+        contacts.mark_number_confirmed(db, contact_id)
         events.record(db, action="contact.number_confirmed", subject_type="contact",
                       subject_id=contact_id, actor_type="user", actor_id=current_user.id)
 

@@ -1,23 +1,24 @@
-"""Browser tests: a real server in a thread, driven by Debian's Chromium through Playwright.
-
-Generic fixtures, for any browser test:
-- `live_server`: the `app` fixture served by werkzeug on 127.0.0.1 and a free port;
-  `live_server.url` is its address.
-- `browser`: one Chromium for the session; `page`: a fresh context and page per test.
-"""
+"""Browser tests: a real Mend server in a thread, driven by Debian's Chromium."""
+import os
 import threading
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from app import create_app
+
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 class LiveServer:
     def __init__(self, app):
+        self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -28,12 +29,16 @@ class LiveServer:
 
     def stop(self):
         self.server.shutdown()
-        self.thread.join(timeout=10)
-        self.server.server_close()
+        scheduler = self.app.extensions.get("mend_scheduler")
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+            scheduler.mend_lock.release()
 
 
 @pytest.fixture
-def live_server(app):
+def live_server(app_config, user_ids):
+    """Mend served on a free port, with the in-process dispatcher ticking every second."""
+    app = create_app({**app_config, "RUN_SCHEDULER_IN_PROCESS": True, "SCHEDULER_INTERVAL": 1})
     server = LiveServer(app).start()
     yield server
     server.stop()
@@ -41,16 +46,33 @@ def live_server(app):
 
 @pytest.fixture(scope="session")
 def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Browser tests need Debian's Chromium at {CHROMIUM}: "
+                    "run `make test` (it installs it) or `apt-get install chromium`.")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def save_screenshot(page, name):
+    """Refresh the README's screenshots with MEND_UPDATE_SCREENSHOTS=1 make test."""
+    if os.environ.get("MEND_UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+
+def log_in(page, server, email, password):
+    page.goto(f"{server.url}/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()

@@ -16,9 +16,9 @@ def app_config(app_config):
 
 
 @pytest.fixture
-def server(app, live_server):
+def server(live_server):
     """Twilio signs the public URL: here the live server is the public address."""
-    app.config["PUBLIC_BASE_URL"] = live_server.url
+    live_server.app.config["PUBLIC_BASE_URL"] = live_server.url
     return live_server
 
 

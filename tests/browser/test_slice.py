@@ -1,0 +1,48 @@
+"""The whole path in a real browser: log in, add a person, send a text, see it sent."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import log_in, save_screenshot
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_worker_adds_a_person_and_their_text_is_sent(live_server, page):
+    log_in(page, live_server, "worker@example.org", PASSWORD)
+    expect(page.get_by_role("heading", name="Hello Sam")).to_be_visible()
+
+    page.get_by_role("link", name="Add a person").first.click()
+    page.get_by_label("Preferred name").fill("Alex")
+    page.get_by_label("Mobile number").fill("07911 123456")
+    page.get_by_label("How did they agree to be texted?").select_option("in_person")
+    page.get_by_label("I checked with them today that this number is safe to text").check()
+    page.get_by_role("button", name="Add person").click()
+    expect(page.get_by_role("heading", name="Alex")).to_be_visible()
+    expect(page.locator("#consent-state")).to_have_text("Agreed to texts")
+
+    page.get_by_role("link", name="Write a text to Alex").click()
+    page.get_by_label("Template").select_option(label="It makes sense you felt that way")
+    page.get_by_label("Personal line (optional)").fill("Thank you for staying as long as you did.")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#preview-body")).to_have_text(re.compile(
+        r"^Hi Alex, it's Sam\. It makes sense you felt angry today\. Thank you for staying"))
+    expect(page.locator("#preview-count")).to_contain_text("2 parts")
+    save_screenshot(page, "compose.png")
+
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Check your text")).to_be_visible()
+    expect(page.locator("#confirm-body")).to_contain_text("Thank you for staying as long as you did.")
+    page.get_by_role("button", name="Schedule text").click()
+    expect(page.get_by_role("status")).to_contain_text("Your text is scheduled.")
+    status = page.locator("#message-status")
+    for _ in range(20):  # the in-process dispatcher ticks every second
+        if status.get_attribute("data-status") == "sent":
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(status).to_have_text("Sent")
+    page.get_by_role("link", name="Alex").click()
+    expect(page.locator(".thread .bubble").first).to_contain_text("Thank you for staying")
