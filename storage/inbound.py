@@ -106,3 +106,15 @@ def erase_for_contact(db, contact_id, phone, *, at=None):
         "UPDATE inbound_messages SET body = '', from_number = NULL, erased_at = ?"
         " WHERE contact_id = ? OR (contact_id IS NULL AND from_number = ?)",
         [stamp, contact_id, phone])
+
+
+def latest_unmatched_keyword(db, phone):
+    """The newest STOP or START-type text from `phone` that matched no one, or None.
+
+    A number can text STOP before anyone adds it to Mend; that STOP still counts.
+    """
+    rows = list(db.query(
+        "SELECT * FROM inbound_messages WHERE from_number = ? AND contact_id IS NULL"
+        " AND kind IN ('stop', 'start') AND erased_at IS NULL"
+        " ORDER BY received_at DESC, id DESC LIMIT 1", [phone]))
+    return rows[0] if rows else None

@@ -293,3 +293,32 @@ def test_a_reply_from_a_shared_phone_joins_the_thread_of_whoever_was_texted_last
     text_in(client, "thanks, it's Jamie")
     assert [r["body"] for r in inbound.for_contact(db, jamie)] == ["thanks, it's Jamie"]
     assert inbound.for_contact(db, alex) == []
+
+
+@pytest.mark.parametrize("consent", ["in_person", "confirm_by_text"])
+def test_a_number_that_texted_stop_before_it_was_added_is_not_texted(
+        client, worker, db, consent):
+    text_in(client, "STOP", from_number=STRANGER, sid=1)
+    response = add_contact(worker, name="Robin", phone="07922 654321", consent=consent)
+    contact_id = contact_id_from(response)
+    assert contacts.current_consent(db, contact_id) == "withdrawn"
+    assert ledger(db, contact_id)[-1] == (
+        "withdrawn", "stop_keyword", "This number texted STOP to Mend before they were "
+        "added, so Mend will not text it unless they text START.")
+    assert messages.for_contact(db, contact_id) == []
+    page = visible_text(worker.get(response.headers["Location"]).get_data(as_text=True))
+    assert "Added Robin. This number texted STOP to Mend before they were added" in page
+
+
+def test_a_number_that_texted_start_after_stop_is_free_to_add(client, worker, db):
+    text_in(client, "STOP", from_number=STRANGER, sid=1)
+    text_in(client, "START", from_number=STRANGER, sid=2)
+    contact_id = contact_id_from(add_contact(worker, name="Robin", phone="07922 654321"))
+    assert contacts.current_consent(db, contact_id) == "granted"
+
+
+def test_changing_to_a_number_that_texted_stop_withdraws_consent(client, worker, db, alex):
+    text_in(client, "STOP", from_number=STRANGER, sid=1)
+    post_form(worker, f"/contacts/{alex}/edit", {
+        "preferred_name": "Alex", "phone": "07922 654321", "key_worker_id": "1"})
+    assert contacts.current_consent(db, alex) == "withdrawn"

@@ -42,6 +42,8 @@ CONSENT_RECORD_CHOICES = [
 ]
 BLOCKED_BY_STOP = ("stop_keyword", "provider_blocked")
 WORKER_WITHDRAWAL_REASON = "The person no longer wants texts (recorded by a worker)."
+EARLIER_STOP_NOTE = ("This number texted STOP to Mend before they were added, so Mend will "
+                     "not text it unless they text START.")
 
 
 class MobileNumber:
@@ -211,7 +213,8 @@ def new():
         if not form.phone.errors:
             contact_id, send_at = create_contact(db, form)
             flash(f"Added {form.preferred_name.data.strip()}."
-                  + (confirmation_sent_notice(send_at) if send_at else ""))
+                  + (confirmation_sent_notice(send_at) if send_at else "")
+                  + (" " + EARLIER_STOP_NOTE if stopped_by_text(db, contact_id) else ""))
             return redirect(url_for("contacts.show", contact_id=contact_id))
     return render_template("contacts/new.html", form=form, duplicates=duplicates)
 
@@ -232,12 +235,28 @@ def create_contact(db, form):
                               "shared_number": bool(form.add_anyway.data),
                               "safe_hours": start is not None})
         note = form.consent_note.data or ""
-        if form.consent_method.data == CONFIRM_BY_TEXT:
-            send_at = ask_to_confirm_by_text(db, contacts.get(db, contact_id), note)
-        else:
+        by_text = form.consent_method.data == CONFIRM_BY_TEXT
+        if not by_text:
             record_consent_change(db, contact_id, "granted", form.consent_method.data, note)
-            send_at = None
+        send_at = None
+        if earlier_stop(db, form.phone.e164):
+            honour_earlier_stop(db, contact_id)
+        elif by_text:
+            send_at = ask_to_confirm_by_text(db, contacts.get(db, contact_id), note)
     return contact_id, send_at
+
+
+def earlier_stop(db, phone):
+    """The STOP this number texted before it belonged to anyone in Mend, if it stands."""
+    latest = inbound.latest_unmatched_keyword(db, phone)
+    return latest if latest and latest["kind"] == "stop" else None
+
+
+def honour_earlier_stop(db, contact_id):
+    """STOP counts everywhere: a number that texted STOP is not texted when it is added."""
+    contacts.withdraw_consent(
+        db, contact_id=contact_id, method="stop_keyword", recorded_by=None,
+        actor_type="system", note=EARLIER_STOP_NOTE, reason=EARLIER_STOP_NOTE)
 
 
 def record_consent_change(db, contact_id, state, method, note):
@@ -406,6 +425,8 @@ def save_changes(db, contact, form):
                           subject_id=contact["id"], actor_type="user",
                           actor_id=current_user.id,
                           detail={"changed": changed, "key_worker_id": form.key_worker_id.data})
+        if "phone" in changed and earlier_stop(db, form.phone.e164):
+            honour_earlier_stop(db, contact["id"])
     return changed
 
 
