@@ -18,7 +18,7 @@ DEFAULTS = {
     "MEND_ENV": "production",
     "SECRET_KEY": "",
     "DATABASE_PATH": "",  # default: instance/mend.db
-    "SERVICE_NAME": "Mend",
+    "SERVICE_NAME": "Riverside Outreach",
     "TIMEZONE": "Europe/London",
     "SEND_WINDOW": "09:00-20:00",
     "SMS_BACKEND": "console",

@@ -17,16 +17,18 @@
     text("preview-body", data.body);
     text("preview-count", data.encoding + " · " + data.characters + " characters · " +
       data.parts + " part" + (data.parts === 1 ? "" : "s"));
-    text("preview-replaced", data.replaced.length ? "Changed so it sends as plain text: " +
-      data.replaced.map(function (r) { return "“" + r.original + "” to “" + r.replacement + "”"; }).join(", ") : "");
+    text("preview-replaced", data.replaced.length ?
+      "Replaced so it sends as plain text: " + data.replaced.join(", ") : "");
     var list = byId("preview-warnings");
     if (list) {
       list.textContent = "";
       (data.warnings || []).forEach(function (w) {
         var item = document.createElement("li");
-        item.textContent = w.message || w;
+        item.dataset.code = w.code;
+        item.textContent = w.message;
         list.appendChild(item);
       });
+      byId("preview-warnings-box").hidden = !(data.warnings || []).length;
     }
     text("when-to-use", data.when_to_use);
   }

@@ -21,6 +21,14 @@ def compose(client, contact_id, template_version_id, action="preview", **fields)
     return post_form(client, "/compose/", data)
 
 
+def schedule_text(client, contact_id, template_version_id, **fields):
+    """Continue, then confirm what was shown (warnings included), as a worker would."""
+    review = compose(client, contact_id, template_version_id, action="review", **fields)
+    seen = re.search(r'name="seen_warnings" value="([0-9a-f]*)"', review.get_data(as_text=True))
+    return compose(client, contact_id, template_version_id, action="confirm",
+                   seen_warnings=seen.group(1) if seen else "", **fields)
+
+
 @pytest.fixture
 def alex(worker):
     return contact_id_from(add_contact(worker, name="Alex"))
@@ -56,7 +64,7 @@ def test_the_service_is_named_only_when_the_person_agreed(worker, db):
     named = contact_id_from(add_contact(worker, name="Kim", phone="07912 345678",
                                         ok_to_name_service="y"))
     page = compose(worker, named, version_id(db, "door-stays-open")).get_data(as_text=True)
-    assert "it&#39;s Sam from Mend." in page
+    assert "it&#39;s Sam from Riverside Outreach." in page
 
 
 def test_the_next_meeting_is_picked_in_local_time_and_written_out(worker, db, alex):
@@ -83,8 +91,7 @@ def test_bad_fields_are_named_and_nothing_typed_is_lost(worker, db, alex, fields
 @pytest.mark.parametrize("typed", ["{{ ''.__class__ }}", "{% for x in range(3) %}x{% endfor %}",
                                    "<script>alert(1)</script>"])
 def test_what_a_worker_types_is_sent_literally_never_evaluated(worker, db, alex, typed):
-    response = compose(worker, alex, version_id(db, "door-stays-open"), action="confirm",
-                       personal=typed)
+    response = schedule_text(worker, alex, version_id(db, "door-stays-open"), personal=typed)
     assert response.status_code == 302
     sent = messages.for_contact(db, alex)[0]
     assert typed in sent["body"]

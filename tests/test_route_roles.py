@@ -35,6 +35,13 @@ ROUTE_ROLES = {
     "admin.users_index": {"admin"},
     "webhooks.status_callback": {"twilio"},
     "webhooks.inbound": {"twilio"},
+    "sms_templates.library": STAFF,
+    "sms_templates.history": STAFF,
+    "sms_templates.version": STAFF,
+    "sms_templates.new_template": {"reviewer"},
+    "sms_templates.new_version": {"reviewer"},
+    "sms_templates.review": {"reviewer"},
+    "sms_templates.retire": {"reviewer"},
 }
 TWILIO_ONLY = {"twilio"}
 ROLES = ("anonymous", "worker", "reviewer", "admin")
@@ -60,7 +67,7 @@ def sample_ids(app, user_ids, db):
         body="Hi", encoding="GSM-7", characters=2, parts=1, warnings=[],
         scheduled_for=datetime(2030, 1, 1, 12, tzinfo=timezone.utc))
     return {"contact_id": contact_id, "message_id": message_id, "filename": "mend.css",
-            "inbound_id": 1}
+            "template_id": "door-stays-open", "number": 1, "inbound_id": 1}
 
 
 def client_as(app, role):

@@ -3,7 +3,8 @@
 
 def register(app):
     from . import (admin, auth, cli, compose, contacts, dashboard, database, errors,
-                   formatting, health, inbox, logging_setup, messages, security, webhooks)
+                   formatting, health, inbox, logging_setup, messages, security, sms_templates,
+                   webhooks)
 
     logging_setup.init_app(app)
     database.init_app(app)
@@ -13,5 +14,5 @@ def register(app):
     formatting.init_app(app)
     cli.init_app(app)
     for blueprint in (admin.bp, auth.bp, dashboard.bp, contacts.bp, compose.bp, health.bp,
-                      inbox.bp, messages.bp, webhooks.bp):
+                      inbox.bp, messages.bp, sms_templates.bp, webhooks.bp):
         app.register_blueprint(blueprint)

@@ -4,6 +4,7 @@ Every path (the live preview, the Preview button, the confirm step, scheduling a
 editing a scheduled text) goes through `build_draft`, so what the worker sees is
 exactly what is stored and sent.
 """
+import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from sms import scheduling, send_window
+from sms import checks, scheduling, send_window
 from sms.library import SITUATIONS
 from sms.phone import mask
 from sms.rendering import PLACEHOLDERS, BadTemplate, MissingFields, placeholders_in, render_text
@@ -128,7 +129,11 @@ def sendable_contact(db, form):
 
 def usable_version(db, form):
     version = sms_templates.get_version(db, form.template_version_id.data)
-    if version is None or not sms_templates.is_usable(db, version["id"]):
+    if version is None or version["status"] != "approved":
+        form.template_version_id.errors.append(
+            "That template has not been approved for use. Choose another.")
+        return None
+    if not sms_templates.is_usable(db, version["id"]):
         form.template_version_id.errors.append(
             "That template is no longer in use (it was retired or replaced while you were "
             "writing). Choose another; what you typed is kept.")
@@ -210,6 +215,7 @@ def build_draft(db, form, *, contact=None, with_time=False):
     draft = Draft(contact=contact, version=version, rendered=rendered,
                   template_fields={"personal": form.personal.data or "",
                                    "next_meeting_at": form.next_meeting_at.data or ""})
+    draft.warnings = [warning.as_dict() for warning in warnings_for(contact, rendered)]
     draft.suggest_cooling_off = (version["situation"] in scheduling.COOLING_OFF_SITUATIONS
                                  and form.when.data in ("now", "in_2_hours"))
     draft.needs_reconfirm = number_needs_reconfirming(contact)
@@ -220,6 +226,24 @@ def build_draft(db, form, *, contact=None, with_time=False):
                 f"It is a while since {contact['preferred_name']}'s number was checked. "
                 "Check with them that it is still safe to text, then tick the box.")
     return draft
+
+
+def warnings_for(contact, rendered):
+    """The same checks a template passed, now on the whole text with the worker's words."""
+    context = checks.Context(worker=current_user.first_name,
+                             service_name=current_app.config["SERVICE_NAME"],
+                             service_allowed=bool(contact["ok_to_name_service"]))
+    return checks.check_text(rendered.body, context, name=contact["preferred_name"])
+
+
+def fingerprint(body):
+    """Marks the text whose warnings the worker was shown, so what is stored was seen."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+
+
+def warnings_unseen(draft):
+    return bool(draft.warnings) and request.form.get("seen_warnings") != fingerprint(
+        draft.rendered.body)
 
 
 def ready_to_schedule(draft, form):
@@ -248,9 +272,11 @@ def compose():
     draft = build_draft(db, form, with_time=True)
     if not ready_to_schedule(draft, form):
         return compose_page(form, draft=draft, search=search)
-    if action == "review":
+    if action == "review" or warnings_unseen(draft):
         return render_template("compose/confirm.html", form=form, draft=draft,
-                               masked=mask(draft.contact["phone"]))
+                               masked=mask(draft.contact["phone"]),
+                               fingerprint=fingerprint(draft.rendered.body),
+                               held_for_warnings=action == "confirm")
     message_id = schedule(db, draft, form)
     flash("Your text is scheduled. You can change or cancel it until it goes.")
     return redirect(url_for("messages.show", message_id=message_id))
@@ -288,8 +314,7 @@ def preview_json(draft, errors=None):
         "encoding": rendered.encoding,
         "characters": rendered.characters,
         "parts": rendered.parts,
-        "replaced": [{"original": r.original, "replacement": r.replacement}
-                     for r in rendered.replaced],
+        "replaced": [r.describe() for r in rendered.replaced],
         "warnings": draft.warnings,
         "when_to_use": draft.version["when_to_use"],
         "errors": errors or {},
@@ -321,7 +346,7 @@ def scheduled_detail(draft):
     return {"template_version_id": draft.version["id"],
             "template_id": draft.version["template_id"],
             "version": draft.version["version"], "parts": draft.rendered.parts,
-            "warnings": [w.get("code") for w in draft.warnings if isinstance(w, dict)],
+            "warnings": draft.warnings,
             "scheduled_for": draft.send_time.at.isoformat(timespec="seconds")}
 
 
