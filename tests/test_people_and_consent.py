@@ -18,7 +18,7 @@ from tests.twilio_signing import TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, post_sig
 @pytest.fixture
 def app_config(app_config):
     return {**app_config, "SEND_WINDOW": "09:00-20:00", "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN,
-            "PUBLIC_BASE_URL": TEST_PUBLIC_BASE_URL}
+            "PUBLIC_BASE_URL": TEST_PUBLIC_BASE_URL, "SERVICE_NAME": "Mend"}
 
 
 def visible_text(page):
