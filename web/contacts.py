@@ -19,6 +19,7 @@ from storage.connection import (checkpoint_and_truncate_wal, from_db_time, to_db
 
 from .auth import role_required
 from .database import get_db
+from .formatting import local_time
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 log = logging.getLogger("mend.contacts")
@@ -299,7 +300,6 @@ def ask_to_confirm_by_text(db, contact, note):
 
 
 def confirmation_sent_notice(send_at):
-    from .formatting import local_time
     when = "now" if send_at <= utc_now() + timedelta(minutes=1) else f"at {local_time(send_at)}"
     return (f" Mend will send the confirmation text {when}, and nothing else until they "
             "reply YES.")
