@@ -91,7 +91,11 @@ def recheck(db, message, now, settings):
     contact = contacts.get(db, message["contact_id"])
     if contact is None or contact["erased_at"] or not contact["phone"]:
         return "cancelled", "The person's details were erased.", None
-    if contact["consent_state"] != "granted":
+    if message.get("purpose") == "consent_request":
+        if contact["consent_state"] != "pending":
+            return ("cancelled", "They are no longer waiting to confirm, so it was not sent.",
+                    None)
+    elif contact["consent_state"] != "granted":
         return "cancelled", "The person has not agreed to texts (consent is not granted).", None
     due = from_db_time(message["scheduled_for"])
     if now - due > settings.stale_after:

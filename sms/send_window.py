@@ -3,6 +3,7 @@
 Windows are local wall-clock times in the service's zone ("09:00-20:00"); all
 arithmetic happens on aware datetimes, so DST changes are handled by zoneinfo.
 """
+import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -87,3 +88,49 @@ def next_allowed(moment, zone, window):
             return candidate.astimezone(timezone.utc)
         day += timedelta(days=1)
     return None
+
+
+_CLOCK_TIME = re.compile(r"^([01]?[0-9]|2[0-4])[:.]([0-5][0-9])$")
+
+
+def _clock(text):
+    """'9:30', '09:30' or '09.30' -> '09:30'; None when it is not a time of day."""
+    match = _CLOCK_TIME.match((text or "").strip())
+    if not match or (match.group(1) == "24" and match.group(2) != "00"):
+        return None
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+def check_safe_hours(start_text, end_text, service_window):
+    """A person's optional safe hours, as ("HH:MM", "HH:MM"), or (None, None) when unset.
+
+    They must be narrower than the service's send window. Raises InvalidWindow with
+    a message written for the worker.
+    """
+    start_text, end_text = (start_text or "").strip(), (end_text or "").strip()
+    if not start_text and not end_text:
+        return None, None
+    if not start_text or not end_text:
+        raise InvalidWindow("Give both a start and an end for their safe hours, "
+                            "or leave both empty.")
+    start, end = _clock(start_text), _clock(end_text)
+    if start is None or end is None:
+        raise InvalidWindow("Enter safe hours as times of day, like 10:00 and 18:30.")
+    if start == "24:00":
+        raise InvalidWindow("Safe hours cannot start at 24:00. Use 00:00 for midnight.")
+    safe = Window(time.fromisoformat(start), None if end == "24:00" else time.fromisoformat(end))
+    if safe.end is not None and safe.end <= safe.start:
+        raise InvalidWindow("Safe hours must end later in the day than they start.")
+    if intersect(service_window, safe) != safe:
+        raise InvalidWindow(f"Safe hours must be inside the service's send window, "
+                            f"{_spoken(service_window)}.")
+    if safe == service_window:
+        raise InvalidWindow(f"These are the same as the service's send window "
+                            f"({_spoken(service_window)}). Make them narrower, or leave "
+                            "both empty.")
+    return start, end
+
+
+def _spoken(window):
+    end = "24:00" if window.end is None else window.end.strftime("%H:%M")
+    return f"{window.start:%H:%M} to {end}"

@@ -15,7 +15,19 @@ def connect(path):
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA synchronous = NORMAL")
+    # Deleted and overwritten content is zeroed, not left in free space, so an erased
+    # name or number cannot be read back out of the file.
+    db.execute("PRAGMA secure_delete = ON")
     return db
+
+
+def checkpoint_and_truncate_wal(db):
+    """Copy the WAL into the database and empty it, so old page images do not linger.
+
+    Returns True when the whole WAL was written back (False if a reader held it).
+    """
+    busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return busy == 0
 
 
 @contextlib.contextmanager

@@ -14,7 +14,8 @@ _CURRENT_CONSENT = """
 
 
 def create(db, *, preferred_name, phone, key_worker_id, created_by,
-           ok_to_name_service=False, number_confirmed_on=None):
+           ok_to_name_service=False, number_confirmed_on=None, safe_hours_start=None,
+           safe_hours_end=None):
     table = db.table("contacts")
     table.insert({
         "preferred_name": preferred_name,
@@ -22,6 +23,8 @@ def create(db, *, preferred_name, phone, key_worker_id, created_by,
         "key_worker_id": key_worker_id,
         "ok_to_name_service": 1 if ok_to_name_service else 0,
         "number_confirmed_on": number_confirmed_on,
+        "safe_hours_start": safe_hours_start,
+        "safe_hours_end": safe_hours_end,
         "created_at": to_db_time(utc_now()),
         "created_by": created_by,
     })
@@ -55,9 +58,33 @@ def listing(db, *, key_worker_id=None):
     ))
 
 
-def with_phone(db, phone):
-    return list(db.query(
-        "SELECT * FROM contacts WHERE phone = ? AND erased_at IS NULL ORDER BY id", [phone]))
+def with_phone(db, phone, *, except_id=None):
+    return [row for row in db.query(
+        "SELECT * FROM contacts WHERE phone = ? AND erased_at IS NULL ORDER BY id", [phone])
+        if row["id"] != except_id]
+
+
+EDITABLE = ("preferred_name", "phone", "key_worker_id", "ok_to_name_service",
+            "safe_hours_start", "safe_hours_end", "number_confirmed_on")
+
+
+def update(db, contact_id, changes):
+    """Change some of a contact's details; returns the names of the fields that changed."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    current = get(db, contact_id)
+    changed = {name: value for name, value in changes.items() if current[name] != value}
+    if changed:
+        db.table("contacts").update(contact_id, changed)
+    return sorted(changed)
+
+
+def latest_consent(db, contact_id):
+    """The newest ledger entry (state, method, when), or None."""
+    rows = list(db.query("SELECT * FROM consents WHERE contact_id = ? ORDER BY id DESC LIMIT 1",
+                         [contact_id]))
+    return rows[0] if rows else None
 
 
 def record_consent(db, *, contact_id, state, method, recorded_by, note="", at=None):
@@ -121,3 +148,38 @@ def withdraw_consent(db, *, contact_id, method, recorded_by, actor_type, actor_i
 def mark_number_confirmed(db, contact_id, at=None):
     db.execute("UPDATE contacts SET number_confirmed_on = ? WHERE id = ?",
                [to_db_time(at or utc_now()), contact_id])
+
+
+ERASED_REASON = "The person's details were erased."
+
+
+def erase(db, *, contact_id, actor_id):
+    """Right to erasure: remove their name, number, texts, replies and consent notes.
+
+    What stays is an anonymised skeleton: ids, times, statuses, template versions and
+    the audit events (which never hold personal data). Scheduled texts are cancelled.
+    Returns the ids of the cancelled messages.
+    """
+    from . import events, inbound, messages
+
+    with write_transaction(db):
+        contact = get(db, contact_id)
+        cancelled = []
+        for message_id in messages.scheduled_for_contact(db, contact_id):
+            if messages.transition(db, message_id, from_statuses=("scheduled",),
+                                   to_status="cancelled", status_reason=ERASED_REASON):
+                events.record(db, action="message.cancelled", subject_type="message",
+                              subject_id=message_id, actor_type="user", actor_id=actor_id,
+                              detail={"reason": ERASED_REASON})
+                cancelled.append(message_id)
+        messages.erase_bodies_for_contact(db, contact_id)
+        inbound.erase_for_contact(db, contact_id, contact["phone"])
+        db.execute("UPDATE consents SET note = '' WHERE contact_id = ?", [contact_id])
+        db.execute(
+            "UPDATE contacts SET preferred_name = '', phone = NULL, safe_hours_start = NULL,"
+            " safe_hours_end = NULL, number_flag = NULL, erased_at = ? WHERE id = ?",
+            [to_db_time(utc_now()), contact_id])
+        events.record(db, action="contact.erased", subject_type="contact",
+                      subject_id=contact_id, actor_type="user", actor_id=actor_id,
+                      detail={"cancelled_messages": cancelled})
+    return cancelled

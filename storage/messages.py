@@ -8,7 +8,8 @@ STATUSES = ("scheduled", "sending", "sent", "delivered", "undelivered",
 
 
 def create(db, *, contact_id, worker_id, template_version_id, body, encoding,
-           characters, parts, warnings, scheduled_for, template_fields=None):
+           characters, parts, warnings, scheduled_for, template_fields=None,
+           purpose="repair"):
     now = to_db_time(utc_now())
     table = db.table("messages")
     table.insert({
@@ -23,6 +24,7 @@ def create(db, *, contact_id, worker_id, template_version_id, body, encoding,
         "template_fields": json.dumps(template_fields or {}, ensure_ascii=False),
         "status": "scheduled",
         "scheduled_for": to_db_time(scheduled_for),
+        "purpose": purpose,
         "created_at": now,
         "updated_at": now,
     })
@@ -59,6 +61,7 @@ def for_worker(db, worker_id, *, statuses, limit=20, soonest_first=False):
     order = "ASC" if soonest_first else "DESC"
     return [decode(row) for row in db.query(
         _SELECT + f" WHERE contacts.key_worker_id = ? AND messages.status IN ({marks})"
+        " AND contacts.erased_at IS NULL"
         f" ORDER BY messages.scheduled_for {order}, messages.id {order} LIMIT ?",
         [worker_id, *statuses, limit])]
 
@@ -150,3 +153,30 @@ def scheduled_for_contact(db, contact_id):
 def ids_with_status(db, status):
     return [row["id"] for row in db.query(
         "SELECT id FROM messages WHERE status = ? ORDER BY id", [status])]
+
+
+def latest_sent_to(db, contact_ids):
+    """Of these contacts, the one most recently sent a text (None if none was)."""
+    if not contact_ids:
+        return None
+    marks = ",".join("?" for _ in contact_ids)
+    row = db.execute(
+        f"SELECT contact_id FROM messages WHERE contact_id IN ({marks})"
+        " AND sent_at IS NOT NULL ORDER BY sent_at DESC, id DESC LIMIT 1",
+        list(contact_ids)).fetchone()
+    return row[0] if row else None
+
+
+def pending_confirmation_request(db, contact_id):
+    """The scheduled consent-confirmation text to this contact, if one is waiting to go."""
+    rows = list(db.query(
+        "SELECT * FROM messages WHERE contact_id = ? AND purpose = 'consent_request'"
+        " AND status IN ('scheduled', 'sending') ORDER BY id DESC LIMIT 1", [contact_id]))
+    return rows[0] if rows else None
+
+
+def erase_bodies_for_contact(db, contact_id):
+    """Blank the text of every message to the contact, with what the worker filled in
+    (personal line, meeting) and any warnings quoting it."""
+    db.execute("UPDATE messages SET body = '', warnings = '[]', template_fields = '{}'"
+               " WHERE contact_id = ?", [contact_id])

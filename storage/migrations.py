@@ -226,6 +226,23 @@ def m002_template_review(db):
         db.execute(statement)
 
 
+@migrations()
+def m003_consent_and_inbox(db):
+    """Replies and keywords (what they were, what they changed), confirmation texts,
+    and erasure of replies. One statement at a time (not executescript, which commits)
+    so the migration stays one transaction."""
+    for statement in (
+        "ALTER TABLE inbound_messages ADD COLUMN keyword TEXT",
+        "ALTER TABLE inbound_messages ADD COLUMN consent_change TEXT",
+        "ALTER TABLE inbound_messages ADD COLUMN erased_at TEXT",
+        "CREATE INDEX inbound_unread ON inbound_messages (read_at, contact_id)",
+        "CREATE INDEX inbound_by_number ON inbound_messages (from_number)",
+        """ALTER TABLE messages ADD COLUMN purpose TEXT NOT NULL DEFAULT 'repair'
+           CHECK (purpose IN ('repair', 'consent_request'))""",
+    ):
+        db.execute(statement)
+
+
 def upgrade(db):
     """Apply pending migrations; safe to run any number of times."""
     db.enable_wal()

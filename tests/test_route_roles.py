@@ -21,6 +21,12 @@ ROUTE_ROLES = {
     "contacts.new": STAFF,
     "contacts.show": STAFF,
     "contacts.record_consent": STAFF,
+    "contacts.edit": STAFF,
+    "contacts.number_confirmed": STAFF,
+    "contacts.erase": {"worker", "admin"},  # the person's key worker, or a service manager
+    "inbox.read": STAFF,
+    "inbox.read_all_from": STAFF,
+    "inbox.unmatched": {"admin"},
     "compose.compose": STAFF,
     "compose.preview": STAFF,
     "messages.show": STAFF,
@@ -29,6 +35,7 @@ ROUTE_ROLES = {
     "messages.settle": STAFF,
     "admin.users_index": {"admin"},
     "webhooks.status_callback": {"twilio"},
+    "webhooks.inbound": {"twilio"},
     "sms_templates.library": STAFF,
     "sms_templates.history": STAFF,
     "sms_templates.version": STAFF,
@@ -61,7 +68,7 @@ def sample_ids(app, user_ids, db):
         body="Hi", encoding="GSM-7", characters=2, parts=1, warnings=[],
         scheduled_for=datetime(2030, 1, 1, 12, tzinfo=timezone.utc))
     return {"contact_id": contact_id, "message_id": message_id, "filename": "mend.css",
-            "template_id": "door-stays-open", "number": 1}
+            "template_id": "door-stays-open", "number": 1, "inbound_id": 1}
 
 
 def client_as(app, role):

@@ -3,7 +3,7 @@
 
 def register(app):
     from . import (admin, auth, cli, compose, contacts, dashboard, database, errors,
-                   formatting, health, logging_setup, messages, security, sms_templates,
+                   formatting, health, inbox, logging_setup, messages, security, sms_templates,
                    webhooks)
 
     logging_setup.init_app(app)
@@ -13,6 +13,6 @@ def register(app):
     errors.init_app(app)
     formatting.init_app(app)
     cli.init_app(app)
-    for blueprint in (admin.bp, auth.bp, dashboard.bp, contacts.bp, compose.bp, health.bp, messages.bp,
-                      sms_templates.bp, webhooks.bp):
+    for blueprint in (admin.bp, auth.bp, dashboard.bp, contacts.bp, compose.bp, health.bp,
+                      inbox.bp, messages.bp, sms_templates.bp, webhooks.bp):
         app.register_blueprint(blueprint)

@@ -2,7 +2,7 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from storage import contacts, messages
+from storage import contacts, inbound, messages
 
 from .auth import role_required
 from .database import get_db
@@ -29,4 +29,6 @@ def index():
         needs_review=messages.for_worker(db, current_user.id,
                                          statuses=("expired", "unknown", "cancelled")),
         withdrawn=[c for c in caseload if c["consent_state"] == "withdrawn"],
+        unread=inbound.unread_for_key_worker(db, current_user.id),
+        unmatched_count=len(inbound.unmatched(db)) if current_user.role == "admin" else 0,
     )

@@ -6,10 +6,14 @@ sees, so the public URL is rebuilt from PUBLIC_BASE_URL (see the README).
 """
 import functools
 import logging
+import re
+import urllib.parse
 
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
+from .database import get_db
+from .inbound_texts import receive_text
 from .security import csrf
 
 log = logging.getLogger("mend.webhooks")
@@ -92,4 +96,79 @@ def status_callback():
         row = delivery.find_for_callback(db, message_id=message_id, provider_sid=sid)
         delivery.flag_number(db, row["contact_id"], flag=twilio_errors.reason_for(code),
                              message_id=row["id"], actor_type="twilio")
+    return empty_twiml()
+
+
+# --- Inbound texts: POST /webhooks/twilio/inbound -----------------------------------
+
+MAX_WEBHOOK_BYTES = 64 * 1024  # Twilio's largest form (1,600 characters) is far smaller
+MAX_INBOUND_CHARACTERS = 1600  # the longest text Twilio delivers
+MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
+SENDER = re.compile(r"^\+?[0-9A-Za-z]{2,20}$")
+
+
+def refuse(status, problem):
+    """Log why a webhook was refused (never its number or text) and answer 4xx."""
+    log.warning("refused a webhook to %s: %s", request.path, problem)
+    abort(status)
+
+
+def form_problem():
+    """(status, reason) when the raw request is not a well-formed UTF-8 form, else None."""
+    if request.content_length is None:
+        return 411, "no Content-Length"
+    if request.content_length > MAX_WEBHOOK_BYTES:
+        return 413, f"body too large ({request.content_length} bytes)"
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return 415, f"not a form ({request.mimetype or 'no content type'})"
+    raw = request.get_data(cache=True)  # cached, so request.form parses these bytes
+    try:
+        pairs = urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True,
+                                       strict_parsing=bool(raw), errors="strict")
+    except UnicodeDecodeError:
+        return 400, "the form is not UTF-8"
+    except ValueError:
+        return 400, "the form is malformed"
+    names = [name for name, _ in pairs]
+    if len(names) != len(set(names)):
+        return 400, "a field is repeated"
+    return None
+
+
+def well_formed_form(view):
+    """Refuse, with a 4xx and a log line, a request Twilio could not have sent."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        problem = form_problem()
+        if problem:
+            refuse(*problem)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def inbound_fields(form):
+    """The fields Mend uses from Twilio's inbound form, or refuse the request."""
+    missing = [name for name in ("MessageSid", "From", "Body") if name not in form]
+    if missing:
+        refuse(400, "missing " + ", ".join(missing))
+    if not MESSAGE_SID.match(form["MessageSid"]):
+        refuse(400, "MessageSid is not a message SID")
+    sender = form["From"].strip()
+    if not SENDER.match(sender):
+        refuse(400, "From is not a phone number or sender id")
+    if len(form["Body"]) > MAX_INBOUND_CHARACTERS:
+        refuse(400, f"Body is longer than Twilio sends ({len(form['Body'])} characters)")
+    return {"provider_sid": form["MessageSid"], "from_number": sender, "body": form["Body"]}
+
+
+@bp.route("/inbound", methods=["POST"])
+@well_formed_form
+@twilio_signed
+def inbound():
+    """A text from a person: store it, honour keywords, and never answer with a text."""
+    fields = inbound_fields(request.form)
+    received = receive_text(get_db(), **fields)
+    log.info("inbound %s: %s", fields["provider_sid"], received.summary())
     return empty_twiml()

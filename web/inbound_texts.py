@@ -1,0 +1,99 @@
+"""What Mend does with a text a person sends: store it, and honour STOP and START.
+
+No Flask here: the webhook parses and checks the request, then calls `receive_text`.
+Everything a text changes happens in one transaction, so a crash leaves nothing half
+done and Twilio's retry (same MessageSid) does the whole thing once.
+"""
+from dataclasses import dataclass, field
+
+from sms.keywords import meaning_of
+from storage import contacts, events, inbound, messages
+from storage.connection import write_transaction
+
+STOP_REASON = "They texted STOP, so Mend will not text them."
+START_METHODS = {"START": "start_keyword", "UNSTOP": "start_keyword", "YES": "text_reply"}
+
+
+@dataclass
+class Received:
+    inbound_id: int | None
+    kind: str
+    matched: bool
+    replayed: bool = False
+    consent_change: str | None = None
+    cancelled: list = field(default_factory=list)
+
+    def summary(self):
+        """For the log: what happened, with no number and no text."""
+        if self.replayed:
+            return "already recorded (a retry); nothing changed"
+        who = "a known contact" if self.matched else "an unknown number (unmatched)"
+        change = f", consent {self.consent_change}" if self.consent_change else ""
+        cancelled = f", {len(self.cancelled)} scheduled cancelled" if self.cancelled else ""
+        return f"{self.kind} from {who}{change}{cancelled}"
+
+
+def thread_contact(db, matched):
+    """Which person a reply belongs to when several share a phone: the one texted last."""
+    if len(matched) <= 1:
+        return matched[0] if matched else None
+    latest = messages.latest_sent_to(db, [contact["id"] for contact in matched])
+    return next((c for c in matched if c["id"] == latest), matched[0])
+
+
+def withdraw_everyone_on_the_number(db, matched, keyword):
+    cancelled = []
+    for contact in matched:
+        cancelled += contacts.withdraw_consent(
+            db, contact_id=contact["id"], method="stop_keyword", recorded_by=None,
+            actor_type="person", note=f"They texted {keyword}.", reason=STOP_REASON)
+    return cancelled
+
+
+def grant_everyone_on_the_number(db, matched, keyword):
+    """START, UNSTOP or YES: agree to texts (or confirm a pending agreement)."""
+    changed = False
+    for contact in matched:
+        state = contacts.current_consent(db, contact["id"])
+        if state == "granted":
+            continue
+        method = START_METHODS[keyword]
+        consent_id = contacts.record_consent(
+            db, contact_id=contact["id"], state="granted", method=method, recorded_by=None,
+            note=f"They texted {keyword}." + (" This confirms the request sent to them."
+                                             if state == "pending" else ""))
+        events.record(db, action="consent.granted", subject_type="contact",
+                      subject_id=contact["id"], actor_type="person",
+                      detail={"method": method, "consent_id": consent_id,
+                              "confirmed_pending": state == "pending"})
+        changed = True
+    return changed
+
+
+def receive_text(db, *, provider_sid, from_number, body):
+    meaning = meaning_of(body)
+    with write_transaction(db):
+        if inbound.is_recorded(db, provider_sid):
+            return Received(None, meaning.kind, matched=False, replayed=True)
+        matched = contacts.with_phone(db, from_number)
+        received = Received(None, meaning.kind, matched=bool(matched))
+        if meaning.kind == "stop" and matched:
+            received.cancelled = withdraw_everyone_on_the_number(db, matched, meaning.keyword)
+            received.consent_change = "withdrawn"
+        elif meaning.kind == "start" and matched:
+            if grant_everyone_on_the_number(db, matched, meaning.keyword):
+                received.consent_change = "granted"
+        contact = thread_contact(db, matched)
+        received.inbound_id = inbound.record(
+            db, provider_sid=provider_sid, from_number=from_number,
+            contact_id=contact["id"] if contact else None, body=body, kind=meaning.kind,
+            keyword=meaning.keyword, possible_stop=meaning.possible_stop,
+            consent_change=received.consent_change)
+        events.record(db, action="inbound.received", subject_type="inbound_message",
+                      subject_id=received.inbound_id, actor_type="person",
+                      detail={"kind": meaning.kind, "keyword": meaning.keyword,
+                              "contact_id": contact["id"] if contact else None,
+                              "possible_stop": meaning.possible_stop,
+                              "consent_change": received.consent_change,
+                              "cancelled_messages": received.cancelled})
+    return received

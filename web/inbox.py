@@ -1,0 +1,81 @@
+"""Texts people sent: marking them read, and the admins' list of unmatched texts."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+
+from storage import events, inbound
+from storage.connection import write_transaction
+
+from .auth import role_required
+from .contacts import contact_or_404
+from .database import get_db
+
+bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+
+
+class MarkReadForm(FlaskForm):
+    next = HiddenField()
+
+
+def safe_next(target, fallback):
+    """Only a path on this site: never another host (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return fallback
+
+
+def inbound_or_404(inbound_id):
+    """A received text the current user may see: their caseload's, or any for admins."""
+    row = inbound.get(get_db(), inbound_id)
+    if row is None or row["erased_at"]:
+        abort(404)
+    if row["contact_id"] is None:
+        if current_user.role != "admin":
+            abort(403)
+    else:
+        contact_or_404(row["contact_id"])
+    return row
+
+
+def mark_read(db, inbound_ids):
+    with write_transaction(db):
+        changed = inbound.mark_read(db, inbound_ids, read_by=current_user.id)
+        for inbound_id in changed:
+            events.record(db, action="inbound.read", subject_type="inbound_message",
+                          subject_id=inbound_id, actor_type="user", actor_id=current_user.id)
+    return changed
+
+
+@bp.route("/<int:inbound_id>/read", methods=["POST"])
+@role_required("worker", "reviewer", "admin")
+def read(inbound_id):
+    row = inbound_or_404(inbound_id)
+    form = MarkReadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    mark_read(get_db(), [row["id"]])
+    flash("Marked as read.")
+    return redirect(safe_next(form.next.data, url_for("dashboard.index")))
+
+
+@bp.route("/contact/<int:contact_id>/read", methods=["POST"])
+@role_required("worker", "reviewer", "admin")
+def read_all_from(contact_id):
+    contact = contact_or_404(contact_id)
+    form = MarkReadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db = get_db()
+    changed = mark_read(db, inbound.unread_ids_for_contact(db, contact["id"]))
+    flash(f"Marked {len(changed)} text{'s' if len(changed) != 1 else ''} as read.")
+    return redirect(url_for("contacts.show", contact_id=contact["id"], _anchor="thread-heading"))
+
+
+@bp.route("/unmatched")
+@role_required("admin")
+def unmatched():
+    show_all = request.args.get("all") == "1"
+    return render_template("inbox/unmatched.html",
+                           received=inbound.unmatched(get_db(), include_read=show_all),
+                           show_all=show_all)
