@@ -30,7 +30,6 @@ from .formatting import CONSENT_STATE_LABELS
 bp = Blueprint("compose", __name__, url_prefix="/compose")
 
 PERSONAL_LINE_MAX = 160
-DEFAULT_RECONFIRM_DAYS = 30
 
 
 def optional_int(value):
@@ -180,7 +179,7 @@ def render_for(form, contact, version):
 
 def number_needs_reconfirming(contact):
     confirmed = from_db_time(contact["number_confirmed_on"])
-    days = current_app.config.get("NUMBER_RECONFIRM_DAYS", DEFAULT_RECONFIRM_DAYS)
+    days = current_app.config["NUMBER_RECONFIRM_DAYS"]
     return confirmed is None or utc_now() - confirmed > timedelta(days=days)
 
 
