@@ -28,3 +28,15 @@ def test_readme_shows_the_two_commands_and_ci_runs_the_test_one():
     ci_lines = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
                 if line.strip() and not line.startswith("#")]
     assert ci_lines[-1] == "make test"
+
+
+def test_every_test_the_readme_names_exists():
+    readme = (ROOT / "README.md").read_text()
+    named = re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", readme)
+    shorthand = re.findall(r"`(tests/[\w/]+\.py)::\w+`((?:, `::\w+`)+)", readme)
+    for path, extra in shorthand:
+        named += [(path, name) for name in re.findall(r"`::(\w+)`", extra)]
+    assert len(named) > 20
+    missing = [f"{path}::{name}" for path, name in named
+               if f"def {name}(" not in (ROOT / path).read_text()]
+    assert missing == []

@@ -322,3 +322,16 @@ def test_changing_to_a_number_that_texted_stop_withdraws_consent(client, worker,
     post_form(worker, f"/contacts/{alex}/edit", {
         "preferred_name": "Alex", "phone": "07922 654321", "key_worker_id": "1"})
     assert contacts.current_consent(db, alex) == "withdrawn"
+
+
+def test_during_a_token_rotation_both_tokens_are_accepted_and_no_others(app, client, db, alex):
+    app.config["TWILIO_AUTH_TOKEN"] = "the-new-token-0123456789abcdef0"
+    app.config["TWILIO_AUTH_TOKEN_PREVIOUS"] = TEST_AUTH_TOKEN
+    signed_with_old = post_signed(client, PATH, twilio_form("Thanks", sid=101))
+    signed_with_new = post_signed(client, PATH, twilio_form("Thanks", sid=102),
+                                  token="the-new-token-0123456789abcdef0")
+    signed_with_other = post_signed(client, PATH, twilio_form("Thanks", sid=103),
+                                    token="some-other-token-0123456789ab")
+    assert (signed_with_old.status_code, signed_with_new.status_code,
+            signed_with_other.status_code) == (200, 200, 403)
+    assert len(inbound.for_contact(db, alex)) == 2

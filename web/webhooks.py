@@ -30,16 +30,22 @@ def public_url():
     return f"{base}{request.path}" + (f"?{query}" if query else "")
 
 
+def accepted_tokens():
+    """The auth token, and during a rotation the previous one (see docs/operations.md)."""
+    config = current_app.config
+    return [token for token in (config.get("TWILIO_AUTH_TOKEN"),
+                                config.get("TWILIO_AUTH_TOKEN_PREVIOUS")) if token]
+
+
 def twilio_signed(view):
     """Refuse (403, with a log line) any request whose Twilio signature is missing or wrong."""
 
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        token = current_app.config.get("TWILIO_AUTH_TOKEN") or ""
         signature = request.headers.get("X-Twilio-Signature", "")
         params = request.form.to_dict(flat=True) if request.form else {}
-        if not token or not signature or not RequestValidator(token).validate(
-                public_url(), params, signature):
+        if not signature or not any(RequestValidator(token).validate(public_url(), params, signature)
+                                    for token in accepted_tokens()):
             log.warning("refused a webhook to %s: %s", request.path,
                         "no signature" if not signature else "signature does not match")
             abort(403)
