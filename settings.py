@@ -33,9 +33,10 @@ DEFAULTS = {
     "STALE_AFTER_SECONDS": "7200",
     "LOGIN_MAX_FAILURES": "5",
     "LOGIN_LOCKOUT_MINUTES": "15",
+    "RETENTION_DAYS": "365",
 }
 INTEGER_SETTINGS = ("SCHEDULER_INTERVAL", "STALE_AFTER_SECONDS",
-                    "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES")
+                    "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "RETENTION_DAYS")
 BOOLEAN_SETTINGS = ("RUN_SCHEDULER_IN_PROCESS",)
 
 
@@ -80,6 +81,9 @@ def validate(config):
         parse_window(config["SEND_WINDOW"])
     except InvalidWindow as error:
         raise SettingsError(f"SEND_WINDOW: {error}.")
+    if not 1 <= config.get("RETENTION_DAYS", 365) <= 36500:
+        raise SettingsError("RETENTION_DAYS must be a number of days from 1 to 36500, "
+                            f"not {config.get('RETENTION_DAYS')!r}.")
     if config["SMS_BACKEND"] not in ("console", "twilio"):
         raise SettingsError("SMS_BACKEND must be 'console' or 'twilio'.")
     if config["SMS_BACKEND"] == "twilio":

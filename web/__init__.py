@@ -2,8 +2,8 @@
 
 
 def register(app):
-    from . import (admin, auth, cli, compose, contacts, dashboard, database, errors,
-                   formatting, health, security, webhooks)
+    from . import (admin, audit, audit_cli, auth, cli, compose, contacts, dashboard,
+                   database, errors, formatting, health, security, webhooks)
 
     database.init_app(app)
     security.init_app(app)
@@ -11,6 +11,7 @@ def register(app):
     errors.init_app(app)
     formatting.init_app(app)
     cli.init_app(app)
+    audit_cli.init_app(app)
     for blueprint in (admin.bp, auth.bp, dashboard.bp, contacts.bp, compose.bp, health.bp,
-                      webhooks.bp):
+                      webhooks.bp, audit.bp):
         app.register_blueprint(blueprint)
