@@ -113,6 +113,24 @@ def message(db, message_id):
     return rows[0] if rows else None
 
 
+def consent_before_event(db, contact_id, event_id):
+    """The consent entry in force when audit event `event_id` was recorded.
+
+    The audit log orders everything, even changes within the same second: the
+    latest consent event for the contact before `event_id` names the entry.
+    None when no consent event is found.
+    """
+    rows = list(db.query(
+        "SELECT consents.*, users.name AS recorded_by_name FROM events"
+        " JOIN consents ON consents.id = json_extract(events.detail, '$.consent_id')"
+        " LEFT JOIN users ON users.id = consents.recorded_by"
+        " WHERE events.subject_type = 'contact' AND events.subject_id = ?"
+        "   AND events.action LIKE 'consent.%' AND events.id < ?"
+        " ORDER BY events.id DESC LIMIT 1",
+        [contact_id, event_id]))
+    return rows[0] if rows else None
+
+
 def consent_at(db, contact_id, moment):
     """The consent entry in force at `moment` (a UTC ISO string), or None."""
     rows = list(db.query(

@@ -156,11 +156,23 @@ def timeline(db, message):
     return sorted(entries, key=lambda entry: entry["at"])
 
 
+def consent_when_sent(db, message):
+    """The consent in force when the text went (or, if it never went, when it was
+    last handled), ordered by the audit log, falling back to the clock."""
+    message_events = events.for_subject(db, "message", message["id"])
+    moment_event = next((event for event in message_events
+                         if event["action"] == "message.sent"),
+                        message_events[-1] if message_events else None)
+    consent = (history.consent_before_event(db, message["contact_id"], moment_event["id"])
+               if moment_event else None)
+    return consent or history.consent_at(db, message["contact_id"],
+                                         message["sent_at"] or message["scheduled_for"])
+
+
 def render_message(db, message, *, form, revealed_number=None, status=200):
-    moment = message["sent_at"] or message["scheduled_for"]
     return render_template(
         "audit/message.html", message=message, form=form, revealed_number=revealed_number,
-        consent=history.consent_at(db, message["contact_id"], moment),
+        consent=consent_when_sent(db, message),
         timeline=timeline(db, message), situation=SITUATIONS.get(message["situation"]),
         reveals=history.reveals_for_contact(db, message["contact_id"])), status
 
