@@ -37,33 +37,30 @@ def audit_verify():
         sys.exit(1)
 
 
-def date_option(name, bound):
-    def convert(ctx, param, value):
-        if value is None:
-            return None
-        try:
-            day = parse_date(value)
-        except InvalidDate:
-            raise click.BadParameter(f"{value!r} is not a date. Use YYYY-MM-DD, "
-                                     "like 2026-03-01.")
-        return bound(day, current_app.config["TIMEZONE"])
-    return click.option(name, callback=convert, metavar="YYYY-MM-DD")
+def a_date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except InvalidDate:
+        raise click.BadParameter(f"{value!r} is not a date. Use YYYY-MM-DD, like 2026-03-01.")
 
 
 @audit_cli.command("export")
-@date_option("--since", start_of_day)
-@date_option("--until", end_of_day)
+@click.option("--since", callback=a_date, metavar="YYYY-MM-DD",
+              help="From this day (in the service's time zone).")
+@click.option("--until", callback=a_date, metavar="YYYY-MM-DD",
+              help="To this day, inclusive.")
 def audit_export(since, until):
-    """Write the history of texts as CSV to standard output (dates in the service's
-    time zone; --until is inclusive)."""
+    """Write the history of texts as CSV to standard output, oldest first."""
+    zone = current_app.config["TIMEZONE"]
     db = open_db()
-    filters = history.Filters(since=since, until=until)
+    filters = history.Filters(since=start_of_day(since, zone) if since else None,
+                              until=end_of_day(until, zone) if until else None)
     events.record(db, action="audit.exported", subject_type="audit",
                   detail={**filter_summary(filters), "format": "csv", "by": "command line"})
-    out = click.get_text_stream("stdout")
-    for chunk in csv_chunks(history.export_rows(db, filters), current_app.config["TIMEZONE"]):
-        out.write(chunk)
-    out.flush()
+    for chunk in csv_chunks(history.export_rows(db, filters), zone):
+        click.echo(chunk, nl=False)
 
 
 @retention_cli.command("run")

@@ -36,6 +36,7 @@ CHART_OPTIONS = dict(
     style=MEND_STYLE, js=[], disable_xml_declaration=True, explicit_size=False,
     width=800, height=360, legend_at_bottom=True, legend_at_bottom_columns=3,
     print_values=False, show_y_guides=True, truncate_label=-1, x_label_rotation=0,
+    no_data_text="Nothing yet", min_scale=1,
 )
 
 
@@ -66,11 +67,12 @@ def to_inline_svg(chart, label):
     return ET.tostring(root, encoding="unicode")
 
 
-def bar(title, labels, series, *, stacked=False, horizontal=False, percent=False):
+def bar(title, labels, series, *, stacked=False, horizontal=False, percent=False,
+        label_rotation=0):
     """`series` is [(name, [values...])], one value per label (None for no data)."""
     kind = (pygal.HorizontalBar if horizontal
             else pygal.StackedBar if stacked else pygal.Bar)
-    chart = kind(title=title, **CHART_OPTIONS)
+    chart = kind(title=title, **{**CHART_OPTIONS, "x_label_rotation": label_rotation})
     if percent:
         chart.range = (0, 100)
         chart.value_formatter = lambda value: f"{value:.0f}%"

@@ -116,8 +116,8 @@ def draw(figures):
         "opt_outs": charts.to_inline_svg(
             charts.bar("Opt-outs per month", [month_label(row["month"])
                                               for row in figures["opt_outs"]],
-                       [("Stopped texts", [row["count"] or None
-                                           for row in figures["opt_outs"]])]),
+                       [("Stopped texts", [row["count"] for row in figures["opt_outs"]])],
+                       label_rotation=30),
             "Bar chart of opt-outs per month; the table below has the figures."),
         "review": charts.to_inline_svg(
             charts.bar("Expired or needing checking, per week", labels,
