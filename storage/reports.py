@@ -23,7 +23,7 @@ def weekly_statuses(db, since):
     return weeks
 
 
-_REPLIED = f"""
+_REPLIED = """
     EXISTS (SELECT 1 FROM inbound_messages i
             WHERE i.contact_id = m.contact_id AND i.kind = 'reply'
               AND i.received_at > m.sent_at

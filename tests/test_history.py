@@ -207,7 +207,7 @@ def test_the_message_view_shows_its_timeline_and_the_consent_when_it_went(
     timeline = page.split('id="timeline">')[1].split("</ol>")[0]
     for step in ("Scheduled</strong>", "Picked up by the dispatcher to send</strong>",
                  "Handed to the SMS provider</strong>",
-                 "Consent recorded: withdrawn</strong>",
+                 "Consent changed: does not want texts</strong>",
                  "Viewed in the audit history</strong>"):
         assert step in timeline
     assert "They replied" not in timeline

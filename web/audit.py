@@ -16,6 +16,7 @@ from storage.connection import connect, to_db_time, utc_now
 from . import audit_filters, charts, dashboard_figures
 from .audit_csv import csv_chunks
 from .auth import role_required
+from .formatting import CONSENT_STATE_LABELS
 from .database import get_db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -146,7 +147,8 @@ def timeline(db, message):
                 "who": actor_name(event), "reason": event["detail"].get("reason"),
                 "kind": "event"}
                for event in events.for_subject(db, "message", message["id"])]
-    entries += [{"at": row["recorded_at"], "what": f"Consent recorded: {row['state']}",
+    entries += [{"at": row["recorded_at"],
+                 "what": f"Consent changed: {CONSENT_STATE_LABELS[row['state']].lower()}",
                  "who": row["recorded_by_name"] or "Mend", "reason": None,
                  "kind": "consent", "consent": row}
                 for row in history.consents_between(db, message["contact_id"], start, end)]
