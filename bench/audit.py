@@ -4,7 +4,7 @@
 Builds a fresh database with N messages (default 1,000,000) and 5 x N audit events
 (a valid hash chain), then measures, through the real app:
 - the history page, p50 and p95: unfiltered first page, a deep page (keyset from
-  the middle), a filtered page, and a full-text search;
+  the middle), a filtered page, and a full-text search; and the dashboard;
 - `flask --app app audit export` (the CSV, to /dev/null): rows per second and peak RSS;
 - `flask --app app audit verify`: seconds for the whole chain.
 Prints a table, then the figures as one JSON line (also saved to bench/results/).
@@ -211,6 +211,7 @@ def history_cases(db, workers):
         "history filtered": f"/audit/history?worker={workers[3]}&status=delivered"
                             "&template=door-stays-open",
         "history search": f"/audit/history?q={SEARCH_WORD}",
+        "dashboard": "/audit/dashboard",
     }
 
 
@@ -300,7 +301,7 @@ def print_table(figures):
     if figures["generate_seconds"]:
         rows.append(("generation", f"{figures['generate_seconds']} s"))
     for name in ("history first page", "history deep page", "history filtered",
-                 "history search"):
+                 "history search", "dashboard"):
         timing = figures[name.replace(" ", "_")]
         rows.append((f"{name} p50 / p95", f"{timing['p50_ms']} ms / {timing['p95_ms']} ms"))
     export = figures["export"]

@@ -6,6 +6,7 @@ import pytest
 
 from storage import events
 from tests.audit_helpers import tamper
+from tests.test_cli import flask_command
 
 
 @pytest.fixture
@@ -105,3 +106,11 @@ def test_the_database_still_refuses_edits_and_deletes_of_events(six_events):
         six_events.execute("UPDATE events SET detail = '{}' WHERE id = 2")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         six_events.execute("DELETE FROM events WHERE id = 6")
+
+
+def test_verify_runs_as_an_operator_would_type_it(tmp_path):
+    assert flask_command(tmp_path, "db", "upgrade").returncode == 0
+    result = flask_command(tmp_path, "audit", "verify")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:2] == [
+        "The audit log is intact: 0 event(s) checked.", f"Head hash: {'0' * 64}"]

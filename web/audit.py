@@ -70,14 +70,19 @@ def link_args(form, **changes):
     return {name: value for name, value in args.items() if value}
 
 
+def filters_refused(form):
+    """The history page with what was wrong in the filters, and no results (400)."""
+    return render_template("audit/history.html", form=form, rows=[], next_args=None,
+                           contact_name=None, link_args=link_args), 400
+
+
 @bp.route("/history")
 @role_required(*AUDITORS)
 def history_page():
     db = get_db()
     form, filters = validated_filters(db)
     if filters is None:
-        return render_template("audit/history.html", form=form, rows=[], next_args=None,
-                               contact_name=None, link_args=link_args), 400
+        return filters_refused(form)
     before = (audit_filters.decode_page_token(form.after.data)
               if form.after.data else None)
     rows, next_key = history.page(db, filters, before=before, size=page_size())
@@ -109,8 +114,7 @@ def export_csv():
     db = get_db()
     form, filters = validated_filters(db)
     if filters is None:
-        return render_template("audit/history.html", form=form, rows=[], next_args=None,
-                               contact_name=None, link_args=link_args), 400
+        return filters_refused(form)
     record_view("audit.exported", detail={**audit_filters.filter_summary(filters),
                                           "format": "csv"})
     chunks = streamed_csv(current_app.config["DATABASE_PATH"], filters,
