@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from storage import contacts, events
+from storage import contacts, events, history
 from tests.audit_helpers import (dispatch, message_ids_on, new_contact, place_reply,
                                  place_text, send_text, utc)
 from tests.conftest import post_form
@@ -78,8 +78,13 @@ FILTERS = [
 ]
 
 
-def test_filters_narrow_the_history(reviewer, texts):
-    """One set of texts, a table of filters -> the texts listed (newest first)."""
+@pytest.mark.parametrize("common_words_from", [history.SEARCH_LEADS_BELOW, 1],
+                         ids=["rare words: the search index leads",
+                              "common words: the date index leads"])
+def test_filters_narrow_the_history(reviewer, texts, monkeypatch, common_words_from):
+    """One set of texts, a table of filters -> the texts listed (newest first),
+    the same whichever way a search is planned."""
+    monkeypatch.setattr(history, "SEARCH_LEADS_BELOW", common_words_from)
     for query, expected in FILTERS:
         response, page = page_of(reviewer, f"/audit/history?{query}")
         assert response.status_code == 200, query
