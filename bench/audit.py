@@ -220,15 +220,31 @@ def command_env(path):
             "DATABASE_PATH": str(path)}
 
 
+def peak_rss_mib(pid):
+    """The process's own high-water mark (VmHWM). Not ru_maxrss: on Linux a child
+    inherits its parent's peak across fork and exec, which would report this
+    benchmark's memory rather than the command's."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return 0.0
+
+
 def run_measured(args, path):
     """Run a `flask --app app` command; returns (seconds, peak RSS MiB, exit code)."""
     started = time.perf_counter()
+    peak = 0.0
     with open(os.devnull, "wb") as sink, open(RESULTS / "command.log", "wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", *args],
                                    cwd=ROOT, env=command_env(path), stdout=sink, stderr=log)
-        _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    return elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+        while process.poll() is None:
+            peak = max(peak, peak_rss_mib(process.pid))
+            time.sleep(0.05)
+    return time.perf_counter() - started, peak, process.returncode
 
 
 def machine():
