@@ -171,7 +171,7 @@ def test_nonsense_in_the_url_gets_a_clear_message_not_a_500(reviewer, path, quer
     assert message in page
 
 
-def test_an_unknown_message_is_a_404_even_with_a_huge_id(reviewer, texts):
+def test_an_unknown_message_is_a_404_even_with_a_huge_id(reviewer):
     assert reviewer.get("/audit/messages/999999").status_code == 404
     assert reviewer.get("/audit/messages/99999999999999999999999999").status_code == 404
 
