@@ -2,16 +2,16 @@
 
 `flask --app app run` serves it; `flask --app app --help` lists the commands.
 """
-import logging
 import os
 from pathlib import Path
 
 import click
 from dotenv import load_dotenv
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import settings
-from web import register
+from web import logging_setup, register
 
 
 def is_serving():
@@ -47,8 +47,11 @@ def create_app(test_config=None):
         REMEMBER_COOKIE_SECURE=secure,
         MAX_CONTENT_LENGTH=256 * 1024,
     )
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging_setup.configure(json_lines=app.config["MEND_ENV"] == "production"
+                            and not app.config.get("TESTING"))
+    if app.config["TRUST_PROXY"]:
+        hops = app.config["TRUST_PROXY"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register(app)
     if is_serving():
         from web.database import require_current_schema

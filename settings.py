@@ -18,7 +18,7 @@ DEFAULTS = {
     "MEND_ENV": "production",
     "SECRET_KEY": "",
     "DATABASE_PATH": "",  # default: instance/mend.db
-    "SERVICE_NAME": "Mend",
+    "SERVICE_NAME": "Riverside Outreach",
     "TIMEZONE": "Europe/London",
     "SEND_WINDOW": "09:00-20:00",
     "SMS_BACKEND": "console",
@@ -31,12 +31,20 @@ DEFAULTS = {
     "RUN_SCHEDULER_IN_PROCESS": "0",
     "SCHEDULER_INTERVAL": "5",
     "STALE_AFTER_SECONDS": "7200",
+    "SEGMENTS_PER_SECOND": "10",
+    "SEND_CONCURRENCY": "8",
+    "MAX_SEND_ATTEMPTS": "5",
     "LOGIN_MAX_FAILURES": "5",
     "LOGIN_LOCKOUT_MINUTES": "15",
+    "TRUST_PROXY": "0",
     "RETENTION_DAYS": "365",
 }
 INTEGER_SETTINGS = ("SCHEDULER_INTERVAL", "STALE_AFTER_SECONDS",
-                    "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "RETENTION_DAYS")
+                    "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "TRUST_PROXY",
+                    "SEGMENTS_PER_SECOND", "SEND_CONCURRENCY", "MAX_SEND_ATTEMPTS",
+                    "RETENTION_DAYS")
+POSITIVE_SETTINGS = ("SCHEDULER_INTERVAL", "SEGMENTS_PER_SECOND", "SEND_CONCURRENCY",
+                     "MAX_SEND_ATTEMPTS")
 BOOLEAN_SETTINGS = ("RUN_SCHEDULER_IN_PROCESS",)
 
 
@@ -65,6 +73,9 @@ def from_environment(instance_path, environ=None):
 
 
 def validate(config):
+    for name in POSITIVE_SETTINGS:
+        if name in config and int(config[name]) < 1:
+            raise SettingsError(f"{name} must be 1 or more, not {config[name]!r}.")
     if config.get("MEND_ENV") not in ("development", "production"):
         raise SettingsError("MEND_ENV must be 'development' or 'production'.")
     if not config.get("SECRET_KEY"):

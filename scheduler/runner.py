@@ -15,7 +15,7 @@ from filelock import FileLock, Timeout
 
 from sms import send_window
 from sms.gateways import ConsoleGateway
-from storage import retention
+from storage import alerts, retention
 from storage.connection import connect
 
 from .dispatcher import DispatchSettings, dispatch_due, mark_abandoned_sends
@@ -50,6 +50,9 @@ def settings_from_config(config):
         zone=config["TIMEZONE"],
         window=send_window.parse_window(config["SEND_WINDOW"]),
         stale_after=timedelta(seconds=config["STALE_AFTER_SECONDS"]),
+        segments_per_second=config["SEGMENTS_PER_SECOND"],
+        concurrency=config["SEND_CONCURRENCY"],
+        max_attempts=config["MAX_SEND_ATTEMPTS"],
     )
 
 
@@ -68,6 +71,7 @@ class Ticker:
         self.settings = settings_from_config(config)
         self.gateway = gateway_from_config(config)
         self._local = threading.local()
+        self.stop = threading.Event()
 
     def db(self):
         if getattr(self._local, "db", None) is None:
@@ -76,7 +80,8 @@ class Ticker:
 
     def __call__(self):
         try:
-            dispatch_due(self.db(), self.gateway, settings=self.settings)
+            if not self.stop.is_set():
+                dispatch_due(self.db(), self.gateway, settings=self.settings, stop=self.stop)
         except Exception:  # noqa: BLE001 - a bad tick must not stop the scheduler
             log.exception("dispatcher tick failed")
 
@@ -102,18 +107,36 @@ class RetentionJob:
 RETENTION_HOUR = 3  # local time: the quietest hour, outside any send window
 
 
-def add_jobs(scheduler, ticker, config):
-    """The dispatcher every SCHEDULER_INTERVAL seconds, and retention once a day.
-
-    APScheduler's default 1 s misfire grace would skip runs under load.
-    """
-    interval = config["SCHEDULER_INTERVAL"]
+def _add_job(scheduler, ticker, interval):
+    """One interval job; APScheduler's default 1 s misfire grace would skip ticks under load."""
     scheduler.add_job(ticker, "interval", seconds=interval, id="dispatch_due",
                       max_instances=1, coalesce=True, misfire_grace_time=max(30, interval * 6),
                       next_run_time=datetime.now(timezone.utc))
+
+
+def _add_retention_job(scheduler, config):
+    """Retention once a day at 03:30 local time; a run missed by up to 6 hours still runs."""
     scheduler.add_job(RetentionJob(config), "cron", hour=RETENTION_HOUR, minute=30,
                       timezone=config["TIMEZONE"], id="retention", max_instances=1,
                       coalesce=True, misfire_grace_time=6 * 3600)
+
+
+def add_jobs(scheduler, ticker, config):
+    """The dispatcher every SCHEDULER_INTERVAL seconds, and retention once a day."""
+    _add_job(scheduler, ticker, config["SCHEDULER_INTERVAL"])
+    _add_retention_job(scheduler, config)
+
+
+def prepare(ticker, echo):
+    """At start: settle what a dead dispatcher left, and try the credentials again."""
+    db = ticker.db()
+    abandoned = mark_abandoned_sends(db)
+    if abandoned:
+        echo(f"{len(abandoned)} message(s) were left mid-send by a stopped dispatcher; "
+             "they are marked 'unknown' for a person to review.")
+    if alerts.clear(db, alerts.TWILIO_CREDENTIALS,
+                    reason="The scheduler restarted; the credentials will be tried again."):
+        echo("The provider refused the credentials before the restart; trying them again.")
 
 
 def run_forever(config, echo=print):
@@ -121,15 +144,15 @@ def run_forever(config, echo=print):
     lock = acquire_lock(config["DATABASE_PATH"])
     try:
         ticker = Ticker(config)
-        abandoned = mark_abandoned_sends(ticker.db())
-        if abandoned:
-            echo(f"{len(abandoned)} message(s) were left mid-send by a stopped dispatcher; "
-                 "they are marked 'unknown' for a person to review.")
+        prepare(ticker, echo)
         scheduler = BlockingScheduler(timezone="UTC")
         add_jobs(scheduler, ticker, config)
 
         def stop(signum, frame):
+            if ticker.stop.is_set():
+                return
             echo("Stopping: finishing the sends in flight, claiming no more.")
+            ticker.stop.set()
             scheduler.shutdown(wait=True)
 
         signal.signal(signal.SIGTERM, stop)
@@ -152,7 +175,7 @@ def start_in_process(config):
         log.warning("%s The in-process dispatcher is not started.", error)
         return None
     ticker = Ticker(config)
-    mark_abandoned_sends(ticker.db())
+    prepare(ticker, log.info)
     scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
     add_jobs(scheduler, ticker, config)
     scheduler.start()

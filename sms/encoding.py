@@ -34,15 +34,30 @@ class Replacement:
     replacement: str
     count: int
 
+    def describe(self):
+        """For the preview: what was replaced, even when it cannot be seen."""
+        times = f" ({self.count} times)" if self.count > 1 else ""
+        if not self.replacement:
+            return f"an invisible character (U+{ord(self.original):04X}) removed{times}"
+        if self.original.isspace():
+            return f"a special space with a plain space{times}"
+        return f"“{self.original}” with “{self.replacement}”{times}"
+
 
 @dataclass(frozen=True)
 class Counted:
+    """A text as it will be sent (after smart encoding), and what it costs."""
     text: str
     encoding: str
     characters: int
     parts: int
     replaced: list = field(default_factory=list)
     non_gsm: list = field(default_factory=list)
+
+    @property
+    def body(self):
+        """The text as a message body: what the phone shows."""
+        return self.text
 
 
 def smart_encode(text):

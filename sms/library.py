@@ -4,6 +4,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import checks
+from .rendering import PLACEHOLDERS, BadTemplate, placeholders_in, render_text
+
 REQUIRED_FIELDS = ("id", "title", "situation", "strategy", "when_to_use", "body",
                    "reviewed_by", "reviewed_on")
 SITUATIONS = {
@@ -18,6 +21,61 @@ SITUATIONS = {
 }
 STRATEGIES = ("validate", "invite to talk", "own my part", "clarify a misunderstanding",
               "offer choice", "door stays open")
+
+
+# What a template is checked and shown with: a short name, a first name, a real date.
+TYPICAL_VALUES = {"name": "Alex", "worker": "Sam", "next_meeting": "Tuesday 3 December at 2pm"}
+TYPICAL_PERSONAL = "I hope the week has been kind to you."
+REQUIRED_PLACEHOLDERS = ("name", "worker")
+
+
+def typical_render(body, *, service_name, service_allowed=True, personal=""):
+    values = {**TYPICAL_VALUES, "service": service_name if service_allowed else "",
+              "personal": personal}
+    return render_text(body, values)
+
+
+def body_findings(body, *, service_name):
+    """Every reason a template body cannot be approved, as checks.Finding objects.
+
+    The body is rendered with typical values four ways (service named or not, with
+    and without a personal line) and every rendering must pass every check.
+    """
+    try:
+        used = placeholders_in(body)
+    except BadTemplate as error:
+        return [checks.Finding("template-syntax", f"The template cannot be read: {error}.")]
+    unknown = sorted(used - PLACEHOLDERS.keys())
+    if unknown:
+        known = ", ".join("{{ %s }}" % name for name in PLACEHOLDERS)
+        return [checks.Finding("unknown-placeholder",
+                               f"{{{{ {name} }}}} is not a placeholder Mend knows. Use {known}.")
+                for name in unknown]
+    findings = [checks.Finding("missing-placeholder",
+                               f"Use {{{{ {name} }}}}: every text says who it is for and "
+                               "who is texting.")
+                for name in REQUIRED_PLACEHOLDERS if name not in used]
+    context = {True: checks.Context(worker=TYPICAL_VALUES["worker"], service_name=service_name,
+                                    service_allowed=True),
+               False: checks.Context(worker=TYPICAL_VALUES["worker"], service_name=service_name,
+                                     service_allowed=False)}
+    for allowed in (True, False):
+        for personal in ("", TYPICAL_PERSONAL):
+            try:
+                rendered = typical_render(body, service_name=service_name,
+                                          service_allowed=allowed, personal=personal)
+            except BadTemplate as error:
+                findings.append(checks.Finding("template-syntax",
+                                               f"The template cannot be rendered: {error}."))
+                return _unique(findings)
+            findings.extend(checks.check_text(rendered.body, context[allowed],
+                                              name=TYPICAL_VALUES["name"]))
+            findings.extend(checks.plain_words(rendered.body, context[allowed]))
+    return _unique(findings)
+
+
+def _unique(findings):
+    return list(dict.fromkeys(findings))
 
 
 @dataclass(frozen=True)
@@ -54,6 +112,22 @@ def read_template_file(path):
     fields["notes"] = str(data.get("notes", "")).strip()
     fields["source_hash"] = hashlib.sha256(path.read_bytes()).hexdigest()
     return fields, problems
+
+
+def check_library(folder, *, service_name):
+    """Every problem with every file: TOML, fields, placeholders, checks, a typical render."""
+    problems = []
+    paths = sorted(Path(folder).glob("*.toml"))
+    if not paths:
+        problems.append(LibraryProblem(str(folder), "(folder)", "has no .toml templates"))
+    for path in paths:
+        fields, file_problems = read_template_file(path)
+        problems.extend(file_problems)
+        if fields and fields["body"]:
+            problems.extend(LibraryProblem(path.name, "body", finding.message)
+                            for finding in body_findings(fields["body"],
+                                                         service_name=service_name))
+    return problems
 
 
 def read_library(folder):

@@ -4,9 +4,9 @@ Preview, checks, counting and sending all go through `render_text`, so what the
 worker sees is what the person's phone shows.
 """
 import re
-from dataclasses import dataclass, field
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from . import encoding
@@ -35,22 +35,27 @@ class BadTemplate(ValueError):
     pass
 
 
-@dataclass(frozen=True)
-class Rendered:
-    body: str
-    encoding: str
-    characters: int
-    parts: int
-    replaced: list = field(default_factory=list)
-    non_gsm: list = field(default_factory=list)
+# A template is text, placeholders and `{% if %}` on placeholders: nothing that
+# could reach Python objects or loop. The sandbox stays as a second wall.
+ALLOWED_NODES = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.If,
+                 nodes.Not, nodes.And, nodes.Or)
+ONLY_SIMPLE_SYNTAX = ("use only placeholders like {{ name }} and "
+                      "{% if personal %}...{% endif %} around them")
 
 
 def placeholders_in(template_body):
-    """The placeholder names a template uses."""
+    """The placeholder names a template uses; BadTemplate for anything but simple syntax."""
     try:
-        return meta.find_undeclared_variables(_environment.parse(template_body))
+        tree = _environment.parse(template_body)
     except TemplateSyntaxError as error:
         raise BadTemplate(f"line {error.lineno}: {error.message}")
+    names = set()
+    for node in tree.find_all(nodes.Node):
+        if not isinstance(node, ALLOWED_NODES):
+            raise BadTemplate(ONLY_SIMPLE_SYNTAX)
+        if isinstance(node, nodes.Name):
+            names.add(node.name)
+    return names
 
 
 def tidy(text):
@@ -60,7 +65,8 @@ def tidy(text):
 
 
 def render_text(template_body, values):
-    """Render with every value as plain text; returns a Rendered, smart-encoded.
+    """Render with every value as plain text; returns the smart-encoded, counted text
+    (`encoding.Counted`).
 
     Values are data, never template source: "{{ 7*7 }}" in a field is sent as typed.
     Raises MissingFields naming every required placeholder left empty.
@@ -75,8 +81,6 @@ def render_text(template_body, values):
         raise MissingFields(missing)
     try:
         text = _environment.from_string(template_body).render(**clean)
-    except UndefinedError as error:
+    except (UndefinedError, SecurityError) as error:
         raise BadTemplate(str(error))
-    counted = encoding.count(tidy(text))
-    return Rendered(counted.text, counted.encoding, counted.characters, counted.parts,
-                    counted.replaced, counted.non_gsm)
+    return encoding.count(tidy(text))

@@ -3,13 +3,34 @@
 `TWILIO_API_BASE_URL` (tests and benchmarks only) points every request at another
 server, such as the fake Twilio on 127.0.0.1: the client has no base-URL setting,
 so a TwilioHttpClient subclass rewrites the address.
+
+Errors become the SendError kinds of `sms.gateways`, which say what is safe next:
+a refusal with a code (nothing was sent) or an ambiguous failure (a 5xx, a timeout,
+a dropped connection: the message may exist, so look it up before any resend).
 """
+import logging
+from datetime import timedelta, timezone
+
+import requests
+from requests.adapters import HTTPAdapter
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from .gateways import SendResult
+from . import twilio_errors
+from .encoding import smart_encode
+from .gateways import (Ambiguous, BadNumber, CredentialsRejected, LookupFailed, Rejected,
+                       RecipientOptedOut, RetryLater, SendResult)
 
 TWILIO_API = "https://api.twilio.com"
+# The client logs every request at INFO, with the query string: a look-up's `To` is a
+# phone number, and Mend's logs never hold one. Its logger is kept to warnings.
+HTTP_LOG = logging.getLogger("mend.twilio_http")
+HTTP_LOG.setLevel(logging.WARNING)
+# urllib3 logs each request line, query string included, at DEBUG.
+logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
+LOOKUP_SLACK = timedelta(minutes=2)
 
 
 class RedirectingHttpClient(TwilioHttpClient):
@@ -23,15 +44,37 @@ class RedirectingHttpClient(TwilioHttpClient):
         return super().request(method, url, *args, **kwargs)
 
 
+def _http_client(api_base_url, timeout, pool_size):
+    client = (RedirectingHttpClient(api_base_url, timeout=timeout, logger=HTTP_LOG)
+              if api_base_url else TwilioHttpClient(timeout=timeout, logger=HTTP_LOG))
+    # One pooled connection per concurrent sender; the default pool is smaller and
+    # would open (and log about) extra connections under load.
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(10, pool_size))
+    client.session.mount("https://", adapter)
+    client.session.mount("http://", adapter)
+    return client
+
+
+def _nothing_was_sent(error):
+    """True when the connection was never made, so the request cannot have arrived."""
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return True
+    cause = error.args[0] if error.args else None
+    return isinstance(cause, MaxRetryError) and isinstance(cause.reason, NewConnectionError)
+
+
+def _normalised(body):
+    return smart_encode(body or "")[0].strip()
+
+
 class TwilioGateway:
     name = "twilio"
 
     def __init__(self, *, account_sid, auth_token, from_number=None,
                  messaging_service_sid=None, status_callback=None, api_base_url=None,
-                 timeout=15):
-        http_client = (RedirectingHttpClient(api_base_url, timeout=timeout)
-                       if api_base_url else TwilioHttpClient(timeout=timeout))
-        self.client = Client(account_sid, auth_token, http_client=http_client)
+                 timeout=15, pool_size=10):
+        self.client = Client(account_sid, auth_token,
+                             http_client=_http_client(api_base_url, timeout, pool_size))
         self.from_number = from_number
         self.messaging_service_sid = messaging_service_sid
         self.status_callback = status_callback
@@ -46,6 +89,7 @@ class TwilioGateway:
             messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID") or None,
             status_callback=f"{base}/webhooks/twilio/status" if base else None,
             api_base_url=config.get("TWILIO_API_BASE_URL") or None,
+            pool_size=int(config.get("SEND_CONCURRENCY") or 10),
         )
 
     def send(self, *, message_id, to, body, parts):
@@ -55,6 +99,62 @@ class TwilioGateway:
         else:
             kwargs["from_"] = self.from_number
         if self.status_callback:
-            kwargs["status_callback"] = self.status_callback
-        message = self.client.messages.create(**kwargs)
-        return SendResult(provider_sid=message.sid, status=message.status or "queued")
+            # Mend's id in the URL lets a callback settle a message whose SID was never
+            # recorded (the dispatcher died after Twilio took it). It is signed too.
+            kwargs["status_callback"] = f"{self.status_callback}?m={message_id}"
+        try:
+            message = self.client.messages.create(**kwargs)
+        except TwilioRestException as error:
+            raise self._refusal(error) from None
+        except requests.exceptions.RequestException as error:
+            if _nothing_was_sent(error):
+                raise RetryLater("Mend could not connect to the provider.") from None
+            raise Ambiguous("The provider did not answer in time, or the connection "
+                            f"dropped ({type(error).__name__}).") from None
+        return _result(message)
+
+    def _refusal(self, error):
+        status, code = error.status, error.code
+        if status >= 500:
+            return Ambiguous(f"The provider had an error (HTTP {status}).",
+                             code=code, status=status)
+        action = twilio_errors.action_for(status, code)
+        kind = {twilio_errors.RETRY: RetryLater, twilio_errors.BAD_NUMBER: BadNumber,
+                twilio_errors.OPTED_OUT: RecipientOptedOut,
+                twilio_errors.CREDENTIALS: CredentialsRejected,
+                twilio_errors.REJECTED: Rejected}[action]
+        return kind(twilio_errors.reason_for(code), code=code, status=status)
+
+    def find_sent(self, *, to, body, sent_after):
+        """The message Twilio holds to `to` with this body, created after `sent_after`.
+
+        Returns a SendResult, or None when Twilio has no such message. Raises
+        LookupFailed when Twilio cannot be asked.
+        """
+        wanted = _normalised(body)
+        since = sent_after - LOOKUP_SLACK
+        # Twilio filters DateSent by day, so ask for the whole day and compare the
+        # creation time here: a message still queued may not have a send date yet.
+        day = since.astimezone(timezone.utc).replace(hour=0, minute=0, second=0,
+                                                     microsecond=0)
+        try:
+            found = self.client.messages.list(to=to, date_sent_after=day, limit=100)
+        except (TwilioException, requests.exceptions.RequestException) as error:
+            raise LookupFailed(f"Asking the provider failed ({type(error).__name__}).") \
+                from None
+        for message in found:
+            created = message.date_created
+            if created is not None and created < since:
+                continue
+            if _normalised(message.body) == wanted:
+                return _result(message)
+        return None
+
+
+def _result(message):
+    try:
+        parts = int(message.num_segments) if message.num_segments is not None else None
+    except (TypeError, ValueError):
+        parts = None
+    return SendResult(provider_sid=message.sid, status=message.status or "queued",
+                      parts=parts)

@@ -116,3 +116,8 @@ def withdraw_consent(db, *, contact_id, method, recorded_by, actor_type, actor_i
                               actor_id=actor_id, detail={"reason": reason})
                 cancelled.append(message_id)
     return cancelled
+
+
+def mark_number_confirmed(db, contact_id, at=None):
+    db.execute("UPDATE contacts SET number_confirmed_on = ? WHERE id = ?",
+               [to_db_time(at or utc_now()), contact_id])

@@ -8,7 +8,7 @@ STATUSES = ("scheduled", "sending", "sent", "delivered", "undelivered",
 
 
 def create(db, *, contact_id, worker_id, template_version_id, body, encoding,
-           characters, parts, warnings, scheduled_for):
+           characters, parts, warnings, scheduled_for, template_fields=None):
     now = to_db_time(utc_now())
     table = db.table("messages")
     table.insert({
@@ -20,6 +20,7 @@ def create(db, *, contact_id, worker_id, template_version_id, body, encoding,
         "characters": characters,
         "parts": parts,
         "warnings": json.dumps(warnings, ensure_ascii=False),
+        "template_fields": json.dumps(template_fields or {}, ensure_ascii=False),
         "status": "scheduled",
         "scheduled_for": to_db_time(scheduled_for),
         "created_at": now,
@@ -52,20 +53,52 @@ def for_contact(db, contact_id):
         " messages.id DESC", [contact_id])]
 
 
-def for_worker(db, worker_id, *, statuses, limit=20):
+def for_worker(db, worker_id, *, statuses, limit=20, soonest_first=False):
+    """Texts to a worker's caseload in these statuses; newest first unless `soonest_first`."""
     marks = ",".join("?" for _ in statuses)
+    order = "ASC" if soonest_first else "DESC"
     return [decode(row) for row in db.query(
         _SELECT + f" WHERE contacts.key_worker_id = ? AND messages.status IN ({marks})"
-        " ORDER BY messages.scheduled_for DESC, messages.id DESC LIMIT ?",
+        f" ORDER BY messages.scheduled_for {order}, messages.id {order} LIMIT ?",
         [worker_id, *statuses, limit])]
 
 
 def decode(row):
-    return {**row, "warnings": json.loads(row["warnings"])}
+    return {**row, "warnings": json.loads(row["warnings"]),
+            "template_fields": json.loads(row.get("template_fields") or "{}")}
+
+
+def update_scheduled(db, message_id, *, template_version_id, body, encoding, characters,
+                     parts, warnings, scheduled_for, template_fields):
+    """Change a text that has not been claimed yet. False if it already left `scheduled`."""
+    cursor = db.execute(
+        """
+        UPDATE messages SET template_version_id = ?, body = ?, encoding = ?, characters = ?,
+            parts = ?, warnings = ?, scheduled_for = ?, template_fields = ?, updated_at = ?
+        WHERE id = ? AND status = 'scheduled'
+        """,
+        [template_version_id, body, encoding, characters, parts,
+         json.dumps(warnings, ensure_ascii=False), to_db_time(scheduled_for),
+         json.dumps(template_fields, ensure_ascii=False), to_db_time(utc_now()), message_id])
+    return cursor.rowcount == 1
+
+
+def recent_template_ids(db, worker_id, limit=5):
+    """The templates this worker used most recently, newest first."""
+    return [row["template_id"] for row in db.query(
+        """
+        SELECT template_versions.template_id, max(messages.created_at) AS last_used
+        FROM messages JOIN template_versions
+          ON template_versions.id = messages.template_version_id
+        WHERE messages.worker_id = ?
+        GROUP BY template_versions.template_id ORDER BY last_used DESC LIMIT ?
+        """, [worker_id, limit])]
 
 
 def claim_due(db, *, now, limit):
     """Atomically move due `scheduled` rows to `sending` and return them.
+
+    A row waiting for a retry or for its window (`next_attempt_at`) is not due yet.
 
     One UPDATE ... RETURNING, so two dispatchers can never claim the same row.
     """
@@ -76,11 +109,12 @@ def claim_due(db, *, now, limit):
                             attempts = attempts + 1
         WHERE id IN (SELECT id FROM messages
                      WHERE status = 'scheduled' AND scheduled_for <= ?
+                       AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
                      ORDER BY scheduled_for, id LIMIT ?)
           AND status = 'scheduled'
         RETURNING *
         """,
-        [stamp, stamp, stamp, limit],
+        [stamp, stamp, stamp, stamp, limit],
     )
     return [decode(row) for row in rows]
 

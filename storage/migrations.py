@@ -166,6 +166,65 @@ def m001_initial_schema(db):
     )
 
 
+@migrations()
+def m004_delivery(db):
+    """Delivery (issue 6): retry times, what the provider said, and service alerts."""
+    db.executescript(
+        """
+        ALTER TABLE messages ADD COLUMN next_attempt_at TEXT;
+        ALTER TABLE messages ADD COLUMN provider_status TEXT;
+        ALTER TABLE messages ADD COLUMN provider_parts INTEGER;
+        ALTER TABLE messages ADD COLUMN ambiguous_at TEXT;
+
+        CREATE TABLE service_alerts (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            message TEXT NOT NULL,
+            raised_at TEXT NOT NULL,
+            cleared_at TEXT
+        );
+        CREATE INDEX service_alerts_active ON service_alerts (kind, cleared_at);
+        """
+    )
+
+
+@migrations()
+def m006_message_template_fields(db):
+    """What the worker filled in (personal line, next meeting), so a scheduled text can be
+    edited. Erasure and retention clear it along with the body."""
+    db.execute("ALTER TABLE messages ADD COLUMN template_fields TEXT NOT NULL DEFAULT '{}'")
+
+
+@migrations()
+def m002_template_review(db):
+    """Four-eyes review of templates: notes and times, and rules the database keeps.
+
+    A version is settled once approved or rejected; one written in the app starts as a
+    draft and can only be approved by someone other than its author. Statements run
+    one by one (not executescript) so they stay inside the migration's transaction.
+    """
+    for statement in (
+        "ALTER TABLE template_versions ADD COLUMN review_note TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE template_versions ADD COLUMN reviewed_at TEXT",
+        "ALTER TABLE sms_templates ADD COLUMN retired_reason TEXT",
+        "CREATE INDEX template_versions_by_template ON template_versions (template_id, version)",
+        """CREATE TRIGGER template_versions_settled BEFORE UPDATE ON template_versions
+           WHEN OLD.status != 'draft'
+           BEGIN SELECT RAISE(ABORT, 'an approved or rejected template version cannot change');
+           END""",
+        """CREATE TRIGGER template_versions_no_delete BEFORE DELETE ON template_versions
+           BEGIN SELECT RAISE(ABORT, 'template versions are kept'); END""",
+        """CREATE TRIGGER template_versions_start_as_drafts BEFORE INSERT ON template_versions
+           WHEN NEW.source = 'app' AND NEW.status != 'draft'
+           BEGIN SELECT RAISE(ABORT, 'a version written in the app starts as a draft'); END""",
+        """CREATE TRIGGER template_versions_four_eyes BEFORE UPDATE OF status ON template_versions
+           WHEN NEW.status = 'approved'
+            AND (NEW.reviewed_by IS NULL OR NEW.reviewed_by IS OLD.authored_by)
+           BEGIN SELECT RAISE(ABORT, 'a version must be approved by someone other than its author');
+           END""",
+    ):
+        db.execute(statement)
+
 
 @migrations()
 def m005_audit_search_retention_reveals(db):

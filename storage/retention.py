@@ -1,6 +1,7 @@
 """Retention: after RETENTION_DAYS the words of texts and replies are removed.
 
-Only `messages.body` and `inbound_messages.body` change. Ids, times, statuses,
+Only `messages.body` (with `messages.template_fields`, the personal line and
+meeting the worker typed) and `inbound_messages.body` change. Ids, times, statuses,
 template versions, the consent ledger and the audit log are kept: audit events
 never hold names, numbers or bodies, so they need no redaction and their
 append-only triggers no exception. Each run is itself an audit event.
@@ -25,10 +26,10 @@ class RetentionResult:
     replies: int
 
 
-def _redact_batch(db, *, table, time_column, cutoff, text, stamp, extra=""):
+def _redact_batch(db, *, table, time_column, cutoff, text, stamp, extra="", also_clear=""):
     with write_transaction(db):
         cursor = db.execute(
-            f"UPDATE {table} SET body = ?, body_removed_at = ?"
+            f"UPDATE {table} SET body = ?, body_removed_at = ? {also_clear}"
             f" WHERE id IN (SELECT id FROM {table}"
             f"              WHERE body_removed_at IS NULL AND {time_column} < ? {extra}"
             f"              LIMIT ?)",
@@ -59,7 +60,8 @@ def run(db, *, days, now=None, actor_type="system", actor_id=None, trigger="sche
     text = removed_text(days)
     statuses = ", ".join(f"'{status}'" for status in NOT_YET_SENT)
     messages = _redact(db, table="messages", time_column="scheduled_for", cutoff=cutoff,
-                       text=text, stamp=stamp, extra=f"AND status NOT IN ({statuses})")
+                       text=text, stamp=stamp, extra=f"AND status NOT IN ({statuses})",
+                       also_clear=", template_fields = '{}'")
     replies = _redact(db, table="inbound_messages", time_column="received_at",
                       cutoff=cutoff, text=text, stamp=stamp)
     events.record(db, action="retention.run", subject_type="service", actor_type=actor_type,

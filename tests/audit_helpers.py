@@ -7,17 +7,13 @@ from datetime import datetime, timezone
 from scheduler.dispatcher import DispatchSettings, dispatch_due
 from sms.gateways import ConsoleGateway
 from sms.send_window import parse_window
-from storage import events, messages, sms_templates
+from storage import events, messages
 from storage.connection import to_db_time, write_transaction
-from tests.conftest import add_contact, contact_id_from, post_form
+from tests.conftest import add_contact, contact_id_from
+from tests.test_compose import schedule_text, version_id
 
 ANY_TIME = DispatchSettings(zone="Europe/London", window=parse_window("00:00-24:00"))
 MESSAGE_LINK = re.compile(r'href="/audit/messages/(\d+)"')
-
-
-def version_id(db, template_id):
-    return next(v["id"] for v in sms_templates.usable_versions(db)
-                if v["template_id"] == template_id)
 
 
 def new_contact(client, name, phone):
@@ -25,12 +21,10 @@ def new_contact(client, name, phone):
 
 
 def send_text(client, db, contact_id, template_id="door-stays-open", **fields):
-    """Compose and schedule a text as a worker would; returns its id."""
-    data = {"contact_id": contact_id, "template_version_id": version_id(db, template_id),
-            "next_meeting": "Tuesday at 2pm", "personal": "", "action": "send", **fields}
-    response = post_form(client, "/compose/", data)
+    """Compose, review and confirm a text to go now, as a worker would; returns its id."""
+    response = schedule_text(client, contact_id, version_id(db, template_id), **fields)
     assert response.status_code == 302, response.get_data(as_text=True)
-    return int(re.search(r"message-(\d+)", response.headers["Location"]).group(1))
+    return int(re.search(r"/messages/(\d+)", response.headers["Location"]).group(1))
 
 
 def dispatch(db, now=None):

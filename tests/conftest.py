@@ -9,6 +9,9 @@ from storage import migrations, sms_templates, users
 from storage.connection import connect
 from web.auth import hash_password
 
+# The delivery tests' fixtures: the fake Twilio, a light database, a Twilio gateway.
+pytest_plugins = ("tests.delivery_support",)
+
 PASSWORD = "correct horse battery staple"
 ACCOUNTS = {
     "worker": ("worker@example.org", "Sam Worker", "worker"),

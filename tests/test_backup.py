@@ -41,7 +41,7 @@ def test_a_live_database_is_backed_up_consistently_while_another_writer_runs(
     copy.close()
     copied = connect(str(tmp_path / "copy.db"))
     report = events.verify(copied)
-    assert report.intact and report.count >= 24  # 4 template events + at least 20 busy
+    assert report.intact and report.count >= 20
     assert copied.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
     copied.close()
 
@@ -63,6 +63,7 @@ def test_a_backup_into_a_missing_folder_says_so(app, tmp_path):
 
 
 def test_the_backup_is_recorded_in_the_live_audit_log(app, db, tmp_path):
+    before = events.count(db)
     backup(app, tmp_path / "copy.db")
     [row] = db.query("SELECT detail FROM events WHERE action = 'database.backed_up'")
-    assert '"events_in_copy": 4' in row["detail"]
+    assert f'"events_in_copy": {before}' in row["detail"]

@@ -1,111 +1,593 @@
-"""dispatch_due(now): claim, re-check, send once, record."""
+"""The dispatcher, through the official Twilio client against the fake Twilio.
+
+Every test calls `dispatch_due` with an explicit time; nothing here asserts on speed.
+"""
+import logging
+import threading
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from scheduler.dispatcher import DispatchSettings, dispatch_due, mark_abandoned_sends
-from sms.gateways import ConsoleGateway
-from sms.send_window import parse_window
-from storage import contacts, events, messages
-from tests.conftest import add_contact, contact_id_from
-
-NOON = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
-SETTINGS = DispatchSettings(zone="Europe/London", window=parse_window("09:00-20:00"),
-                            stale_after=timedelta(hours=2))
+from scheduler.dispatcher import dispatch_due, mark_abandoned_sends
+from scheduler.rate_limit import SegmentRateLimiter
+from storage import alerts, contacts, events, messages
+from storage.connection import connect, from_db_time
+from tests.delivery_support import (NOON_ISH, PUBLIC_BASE_URL, actions_for, add_message,
+                                    add_person, gateway_for, settings, status_of)
+from tests.fake_twilio import AUTH_TOKEN
 
 
-class RecordingGateway(ConsoleGateway):
-    def __init__(self):
-        self.sent = []
+class CountingLimiter(SegmentRateLimiter):
+    """A real limiter that also remembers each booking, in segments."""
 
-    def send(self, *, message_id, to, body, parts):
-        self.sent.append((message_id, to, body))
-        return super().send(message_id=message_id, to=to, body=body, parts=parts)
+    def __init__(self, segments_per_second):
+        super().__init__(segments_per_second)
+        self.booked = []
 
-
-@pytest.fixture
-def alex(worker):
-    return contact_id_from(add_contact(worker, name="Alex"))
+    def reserve(self, segments):
+        self.booked.append(segments)
+        return super().reserve(segments)
 
 
-def schedule(db, contact_id, worker_id, at, body="Hi Alex, it's Sam. No need to reply."):
-    return messages.create(db, contact_id=contact_id, worker_id=worker_id,
-                           template_version_id=None, body=body, encoding="GSM-7",
-                           characters=len(body), parts=1, warnings=[], scheduled_for=at)
+def sent_event(db, message_id):
+    return next(e for e in events.for_subject(db, "message", message_id)
+                if e["action"] == "message.sent")
 
 
-def test_a_due_message_is_sent_once_and_recorded(db, alex, user_ids):
-    message_id = schedule(db, alex, user_ids["worker"], NOON)
-    gateway = RecordingGateway()
-    result = dispatch_due(db, gateway, now=NOON + timedelta(seconds=5), settings=SETTINGS)
-    again = dispatch_due(db, gateway, now=NOON + timedelta(seconds=10), settings=SETTINGS)
+# --- sending ---------------------------------------------------------------------
+
+def test_a_due_text_is_sent_once_exactly_as_stored_and_the_result_is_audited(
+        delivery_db, fake_twilio, gateway):
+    db = delivery_db
+    contact_id = add_person(db, db.worker_id)
+    message_id = add_message(db, db.worker_id, contact_id,
+                             body="Alex, I’m sorry the session ended early – no need to reply.")
+    stored = messages.get(db, message_id)
+
+    result = dispatch_due(db, gateway, NOON_ISH, settings())
+    again = dispatch_due(db, gateway, NOON_ISH + timedelta(minutes=1), settings())
+
     assert (result.claimed, result.sent, again.claimed) == (1, 1, 0)
-    assert gateway.sent == [(message_id, "+447911123456", "Hi Alex, it's Sam. No need to reply.")]
+    assert fake_twilio.bodies() == [stored["body"]]
+    created = fake_twilio.created[0]
+    assert created["to"] == "+447911123456"
+    assert created["_status_callback"] == \
+        f"{PUBLIC_BASE_URL}/webhooks/twilio/status?m={message_id}"
     message = messages.get(db, message_id)
     assert message["status"] == "sent"
-    assert message["provider_sid"].startswith("CONSOLE")
-    assert [e["action"] for e in events.for_subject(db, "message", message_id)] == [
-        "message.claimed", "message.sent"]
+    assert message["provider_sid"] == created["sid"]
+    assert message["sent_at"] == "2026-11-25T11:00:00+00:00"
+    assert sent_event(db, message_id)["detail"] == {
+        "provider_sid": created["sid"], "provider_status": "queued", "parts": 1,
+        "provider_parts": 1, "gateway": "twilio", "attempt": 1}
+    assert actions_for(db, message_id) == ["message.claimed", "message.sent"]
 
 
-def test_a_message_not_yet_due_is_left_alone(db, alex, user_ids):
-    message_id = schedule(db, alex, user_ids["worker"], NOON + timedelta(hours=1))
-    assert dispatch_due(db, RecordingGateway(), now=NOON, settings=SETTINGS).claimed == 0
-    assert messages.get(db, message_id)["status"] == "scheduled"
+def test_smart_encoded_is_asked_for_so_curly_quotes_do_not_cost_extra_parts(
+        delivery_db, fake_twilio, gateway):
+    db = delivery_db
+    contact_id = add_person(db, db.worker_id)
+    message_id = add_message(db, db.worker_id, contact_id, body="It’s fine – “really”")
+    dispatch_due(db, gateway, NOON_ISH, settings())
+    assert fake_twilio.created[0]["body"] == "It's fine - \"really\""
+    assert fake_twilio.created[0]["num_segments"] == "1"
+    assert messages.get(db, message_id)["status"] == "sent"
 
 
-def test_consent_withdrawn_after_scheduling_means_nothing_is_sent(db, alex, user_ids):
-    message_id = schedule(db, alex, user_ids["worker"], NOON)
-    contacts.record_consent(db, contact_id=alex, state="withdrawn",
-                            method="withdrawn_by_worker", recorded_by=user_ids["worker"])
-    gateway = RecordingGateway()
-    dispatch_due(db, gateway, now=NOON, settings=SETTINGS)
-    assert gateway.sent == []
+def test_a_messaging_service_is_used_when_configured(delivery_db, fake_twilio):
+    db = delivery_db
+    add_message(db, db.worker_id, add_person(db, db.worker_id))
+    dispatch_due(db, gateway_for(fake_twilio, messaging_service_sid="MG" + "1" * 32),
+                 NOON_ISH, settings())
+    assert fake_twilio.created[0]["messaging_service_sid"] == "MG" + "1" * 32
+    assert fake_twilio.created[0]["from"] is None
+
+
+def test_a_text_not_yet_due_waits(delivery_db, fake_twilio, gateway):
+    db = delivery_db
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id),
+                             due=NOON_ISH + timedelta(minutes=5))
+    assert dispatch_due(db, gateway, NOON_ISH, settings()).claimed == 0
+    assert status_of(db, message_id) == "scheduled"
+    assert fake_twilio.created == []
+
+
+def test_two_dispatchers_at_once_never_send_one_text_twice(delivery_db, fake_twilio,
+                                                           tmp_path):
+    db = delivery_db
+    fake_twilio.latency = 0.01
+    contact_id = add_person(db, db.worker_id)
+    ids = [add_message(db, db.worker_id, contact_id, body=f"Text number {n}")
+           for n in range(40)]
+    path = str(tmp_path / "mend.db")
+
+    def run():
+        connection = connect(path)
+        dispatch_due(connection, gateway_for(fake_twilio), NOON_ISH, settings(concurrency=3))
+        connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(fake_twilio.bodies()) == sorted(f"Text number {n}" for n in range(40))
+    assert {status_of(db, message_id) for message_id in ids} == {"sent"}
+    claims = [action for message_id in ids for action in actions_for(db, message_id)
+              if action == "message.claimed"]
+    assert len(claims) == 40
+
+
+def test_each_tick_is_recorded_with_what_it_did(delivery_db, fake_twilio, gateway):
+    db = delivery_db
+    contact_id = add_person(db, db.worker_id)
+    add_message(db, db.worker_id, contact_id)
+    add_message(db, db.worker_id, contact_id, body="Second one")
+    fake_twilio.fail_next({"status": 429, "code": 20429})
+    dispatch_due(db, gateway, NOON_ISH, settings(concurrency=1))
+    tick = list(db.query("SELECT claimed, sent, failed, deferred FROM scheduler_ticks"))
+    assert tick == [{"claimed": 2, "sent": 1, "failed": 0, "deferred": 1}]
+
+
+# --- re-checks at send time ----------------------------------------------------------
+
+@pytest.mark.parametrize("change, reason", [
+    ("withdrawn", "The person has not agreed to texts (consent is not granted)."),
+    ("erased", "The person's details were erased."),
+])
+def test_a_text_to_someone_who_no_longer_consents_is_cancelled_not_sent(
+        delivery_db, fake_twilio, gateway, change, reason):
+    db = delivery_db
+    contact_id = add_person(db, db.worker_id)
+    message_id = add_message(db, db.worker_id, contact_id)
+    if change == "withdrawn":
+        contacts.record_consent(db, contact_id=contact_id, state="withdrawn",
+                                method="withdrawn_by_worker", recorded_by=db.worker_id)
+    else:
+        db.execute("UPDATE contacts SET erased_at = '2026-11-25T10:00:00+00:00', "
+                   "phone = NULL WHERE id = ?", [contact_id])
+    result = dispatch_due(db, gateway, NOON_ISH, settings())
+    assert result.cancelled == 1
+    assert fake_twilio.created == []
     message = messages.get(db, message_id)
-    assert message["status"] == "cancelled"
-    assert "has not agreed to texts" in message["status_reason"]
+    assert (message["status"], message["status_reason"]) == ("cancelled", reason)
+    assert actions_for(db, message_id) == ["message.claimed", "message.cancelled"]
 
 
-def test_a_message_more_than_stale_after_late_expires_and_is_never_sent(db, alex, user_ids):
-    message_id = schedule(db, alex, user_ids["worker"], NOON)
-    gateway = RecordingGateway()
-    dispatch_due(db, gateway, now=NOON + timedelta(hours=2, minutes=1), settings=SETTINGS)
-    assert gateway.sent == []
-    assert messages.get(db, message_id)["status"] == "expired"
+def test_a_text_more_than_stale_after_late_expires_and_is_never_sent(
+        delivery_db, fake_twilio, gateway):
+    db = delivery_db
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id),
+                             due=NOON_ISH - timedelta(hours=2, minutes=1))
+    on_time = add_message(db, db.worker_id, add_person(db, db.worker_id, phone="+447911000001"),
+                          due=NOON_ISH - timedelta(hours=1, minutes=59))
+    result = dispatch_due(db, gateway, NOON_ISH, settings())
+    assert (result.expired, result.sent) == (1, 1)
+    message = messages.get(db, message_id)
+    assert message["status"] == "expired"
+    assert message["status_reason"] == "It could not go out on time, so it was not sent late."
+    assert status_of(db, on_time) == "sent"
+    assert len(fake_twilio.created) == 1
 
 
-def test_outside_the_window_a_due_message_waits(db, alex, user_ids):
-    late_evening = datetime(2026, 12, 1, 19, 59, 30, tzinfo=timezone.utc)
-    message_id = schedule(db, alex, user_ids["worker"], late_evening)
-    gateway = RecordingGateway()
-    result = dispatch_due(db, gateway, now=late_evening + timedelta(seconds=45), settings=SETTINGS)
-    assert (result.deferred, gateway.sent) == (1, [])
-    assert messages.get(db, message_id)["status"] == "scheduled"
+def test_before_the_window_opens_a_text_waits_for_it_then_goes(delivery_db, fake_twilio,
+                                                                gateway):
+    db = delivery_db
+    early = datetime(2026, 11, 25, 8, 30, tzinfo=timezone.utc)  # 08:30 in London
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id), due=early)
+
+    assert dispatch_due(db, gateway, early, settings()).deferred == 1
+    message = messages.get(db, message_id)
+    assert (message["status"], message["next_attempt_at"]) == \
+        ("scheduled", "2026-11-25T09:00:00+00:00")
+    assert dispatch_due(db, gateway, early + timedelta(minutes=20), settings()).claimed == 0
+
+    assert dispatch_due(db, gateway, early + timedelta(minutes=30), settings()).sent == 1
+    assert len(fake_twilio.created) == 1
+    assert actions_for(db, message_id) == ["message.claimed", "message.deferred",
+                                           "message.claimed", "message.sent"]
 
 
-def test_a_gateway_failure_marks_the_message_for_a_person_to_check(db, alex, user_ids):
-    class BrokenGateway(ConsoleGateway):
-        def send(self, **kwargs):
-            raise TimeoutError("no answer")
+def test_after_the_window_closes_a_text_is_not_held_overnight(delivery_db, fake_twilio,
+                                                               gateway):
+    db = delivery_db
+    late = datetime(2026, 11, 25, 19, 50, tzinfo=timezone.utc)
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id), due=late)
+    dispatch_due(db, gateway, late + timedelta(minutes=15), settings())
+    message = messages.get(db, message_id)
+    assert message["status"] == "expired"
+    assert "The send window was closed." in message["status_reason"]
+    assert fake_twilio.created == []
 
-    message_id = schedule(db, alex, user_ids["worker"], NOON)
-    dispatch_due(db, BrokenGateway(), now=NOON, settings=SETTINGS)
-    assert messages.get(db, message_id)["status"] == "unknown"
+
+def test_a_persons_safe_hours_hold_a_text_back_until_they_begin(delivery_db, fake_twilio,
+                                                                 gateway):
+    db = delivery_db
+    contact_id = add_person(db, db.worker_id, safe_hours="12:00-14:00")
+    message_id = add_message(db, db.worker_id, contact_id)
+    dispatch_due(db, gateway, NOON_ISH, settings())
+    assert messages.get(db, message_id)["next_attempt_at"] == "2026-11-25T12:00:00+00:00"
+    assert fake_twilio.created == []
 
 
-def test_rows_left_sending_by_a_dead_process_become_unknown_and_are_not_resent(db, alex, user_ids):
-    message_id = schedule(db, alex, user_ids["worker"], NOON)
-    messages.claim_due(db, now=NOON, limit=10)  # claimed, then the process "died"
+# --- rate and concurrency -----------------------------------------------------------
+
+def test_the_rate_limiter_books_time_by_parts_not_by_messages():
+    now = [100.0]
+    limiter = SegmentRateLimiter(10, clock=lambda: now[0])
+    assert limiter.reserve(3) == 0           # a three-part text goes at once ...
+    assert limiter.reserve(1) == pytest.approx(0.3)   # ... and holds the next for 0.3 s
+    assert limiter.reserve(1) == pytest.approx(0.4)
+    now[0] += 10
+    assert limiter.reserve(1) == 0
+
+
+def test_a_backlog_of_stale_texts_does_not_wait_for_the_rate_limit(delivery_db, fake_twilio,
+                                                                    gateway):
+    db = delivery_db
+    contact_id = add_person(db, db.worker_id)
+    for n in range(5):
+        add_message(db, db.worker_id, contact_id, body=f"Old {n}",
+                    due=NOON_ISH - timedelta(hours=3))
+    add_message(db, db.worker_id, contact_id, body="Fresh")
+    limiter = CountingLimiter(1000)
+    result = dispatch_due(db, gateway, NOON_ISH,
+                          settings(limiter=limiter, concurrency=1))
+    assert (result.expired, result.sent) == (5, 1)
+    assert limiter.booked == [1]
+
+
+def test_parts_the_provider_counted_beyond_mends_count_are_charged_to_the_limit(
+        delivery_db, fake_twilio, gateway):
+    db = delivery_db
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id),
+                             body="A long text. " * 30)
+    db.execute("UPDATE messages SET parts = 1 WHERE id = ?", [message_id])
+    limiter = CountingLimiter(1000)
+    dispatch_due(db, gateway, NOON_ISH, settings(limiter=limiter))
+    assert fake_twilio.created[0]["num_segments"] == "3"
+    assert limiter.booked == [1, 2]
+    assert sent_event(db, message_id)["detail"]["provider_parts"] == 3
+
+
+def test_sends_keep_to_the_providers_segment_limit_counting_parts(delivery_db, fake_twilio):
+    db = delivery_db
+    fake_twilio.segments_per_second = 6
+    fake_twilio._tokens = 6.0
+    contact_id = add_person(db, db.worker_id)
+    three_parts = "This text is long enough to need three parts. " * 8
+    ids = [add_message(db, db.worker_id, contact_id, body=f"{n} {three_parts}")
+           for n in range(4)]
+    assert {messages.get(db, i)["parts"] for i in ids} == {3}
+
+    result = dispatch_due(db, gateway_for(fake_twilio), NOON_ISH,
+                          settings(segments_per_second=6, concurrency=4))
+
+    assert fake_twilio.refused == []
+    assert result.sent == 4
+
+
+def test_without_the_limit_the_provider_refuses_a_burst(delivery_db, fake_twilio):
+    """The contrast that shows the limiter matters: the fake's limit is real."""
+    db = delivery_db
+    fake_twilio.segments_per_second = 2
+    fake_twilio._tokens = 2.0
+    contact_id = add_person(db, db.worker_id)
+    for n in range(6):
+        add_message(db, db.worker_id, contact_id, body=f"Text {n}")
+    result = dispatch_due(db, gateway_for(fake_twilio), NOON_ISH,
+                          settings(segments_per_second=1000, concurrency=1))
+    refused = [code for _, status, code in fake_twilio.refused]
+    assert refused and set(refused) == {20429}
+    assert (result.sent, result.deferred) == (6 - len(refused), len(refused))
+
+
+def test_sends_overlap_up_to_the_pool_size_and_no_further(delivery_db, fake_twilio):
+    db = delivery_db
+    fake_twilio.latency = 0.3
+    contact_id = add_person(db, db.worker_id)
+    for n in range(10):
+        add_message(db, db.worker_id, contact_id, body=f"Text {n}")
+    result = dispatch_due(db, gateway_for(fake_twilio), NOON_ISH, settings(concurrency=4))
+    assert result.sent == 10
+    assert fake_twilio.max_in_flight == 4
+
+
+# --- provider errors --------------------------------------------------------------------
+
+@pytest.mark.parametrize("status, code", [(429, 20429), (400, 21611)])
+def test_slow_down_and_queue_full_are_retried_later_with_backoff(
+        delivery_db, fake_twilio, gateway, status, code):
+    db = delivery_db
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id))
+    fake_twilio.fail_next({"status": status, "code": code})
+
+    result = dispatch_due(db, gateway, NOON_ISH, settings())
+
+    assert (result.sent, result.deferred) == (0, 1)
+    message = messages.get(db, message_id)
+    assert message["status"] == "scheduled"
+    retry_at = from_db_time(message["next_attempt_at"])
+    assert NOON_ISH + timedelta(seconds=5) <= retry_at <= NOON_ISH + timedelta(seconds=10)
+    event = events.for_subject(db, "message", message_id)[-1]
+    assert (event["action"], event["detail"]["error_code"]) == ("message.retry_scheduled", code)
+    assert dispatch_due(db, gateway, NOON_ISH + timedelta(seconds=4), settings()).claimed == 0
+
+    assert dispatch_due(db, gateway, retry_at, settings()).sent == 1
+    assert len(fake_twilio.created) == 1
+    assert messages.get(db, message_id)["attempts"] == 2
+
+
+def test_backoff_grows_with_each_attempt(delivery_db, fake_twilio, gateway):
+    db = delivery_db
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id))
+    now, waits = NOON_ISH, []
+    for _ in range(3):
+        fake_twilio.fail_next({"status": 429, "code": 20429})
+        dispatch_due(db, gateway, now, settings())
+        retry_at = from_db_time(messages.get(db, message_id)["next_attempt_at"])
+        waits.append((retry_at - now).total_seconds())
+        now = retry_at
+    assert 5 <= waits[0] <= 10 and 10 <= waits[1] <= 20 and 20 <= waits[2] <= 40
+
+
+def test_a_text_is_tried_at_most_max_attempts_times(delivery_db, fake_twilio, gateway):
+    db = delivery_db
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id))
+    now = NOON_ISH
+    for _ in range(2):
+        fake_twilio.fail_next({"status": 429, "code": 20429})
+        dispatch_due(db, gateway, now, settings(max_attempts=2))
+        now += timedelta(minutes=5)
+    message = messages.get(db, message_id)
+    assert message["status"] == "failed"
+    assert message["status_reason"] == ("The provider asked Mend to slow down (too many "
+                                        "requests). It was tried 2 times and not sent.")
+    assert fake_twilio.created == []
+
+
+def test_a_retry_that_would_be_late_expires_instead(delivery_db, fake_twilio, gateway):
+    db = delivery_db
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id),
+                             due=NOON_ISH - timedelta(hours=1, minutes=59, seconds=58))
+    fake_twilio.fail_next({"status": 429, "code": 20429})
+    dispatch_due(db, gateway, NOON_ISH, settings())
+    message = messages.get(db, message_id)
+    assert message["status"] == "expired"
+    assert message["status_reason"].endswith("It could not go out on time, so it was not "
+                                             "sent late.")
+
+
+@pytest.mark.parametrize("code, reason", [
+    (21211, "The number is not a valid phone number. Check it with the person."),
+    (21408, "Mend's provider account cannot send texts to this number's country."),
+    (21612, "The provider cannot reach this number (it may be a landline or a network "
+            "that does not take texts)."),
+    (21614, "This number is not a mobile number, so it cannot get texts."),
+])
+def test_a_number_that_cannot_take_texts_fails_with_a_reason_and_is_flagged(
+        delivery_db, fake_twilio, gateway, code, reason):
+    db = delivery_db
+    contact_id = add_person(db, db.worker_id)
+    message_id = add_message(db, db.worker_id, contact_id)
+    fake_twilio.reject_number("+447911123456", code)
+
+    result = dispatch_due(db, gateway, NOON_ISH, settings())
+
+    assert result.failed == 1
+    message = messages.get(db, message_id)
+    assert (message["status"], message["status_reason"], message["error_code"]) == \
+        ("failed", reason, code)
+    assert contacts.get(db, contact_id)["number_flag"] == reason
+    assert [e["action"] for e in events.for_subject(db, "contact", contact_id)] == \
+        ["contact.number_flagged"]
+
+
+def test_a_person_who_texted_stop_to_the_provider_has_consent_withdrawn(
+        delivery_db, fake_twilio, gateway):
+    db = delivery_db
+    contact_id = add_person(db, db.worker_id)
+    now_id = add_message(db, db.worker_id, contact_id)
+    later_id = add_message(db, db.worker_id, contact_id, body="Later text",
+                           due=NOON_ISH + timedelta(days=1))
+    fake_twilio.reject_number("+447911123456", 21610)
+
+    dispatch_due(db, gateway, NOON_ISH, settings())
+
+    assert contacts.current_consent(db, contact_id) == "withdrawn"
+    assert contacts.consent_history(db, contact_id)[0]["method"] == "provider_blocked"
+    assert status_of(db, now_id) == "cancelled"
+    later = messages.get(db, later_id)
+    assert later["status"] == "cancelled"
+    assert "texted STOP" in later["status_reason"]
+    assert actions_for(db, later_id) == ["message.cancelled"]
+    assert fake_twilio.created == []
+
+
+def test_rejected_credentials_stop_dispatching_without_failing_texts(
+        delivery_db, fake_twilio):
+    db = delivery_db
+    contact_id = add_person(db, db.worker_id)
+    ids = [add_message(db, db.worker_id, contact_id, body=f"Text {n}") for n in range(5)]
+    wrong = gateway_for(fake_twilio, auth_token="not-the-token")
+
+    result = dispatch_due(db, wrong, NOON_ISH, settings(concurrency=1))
+
+    assert result.halted
+    assert {status_of(db, message_id) for message_id in ids} == {"scheduled"}
+    assert alerts.is_active(db, alerts.TWILIO_CREDENTIALS)
+    assert [code for _, _, code in fake_twilio.refused] == [20003]
+    assert "message.held" in actions_for(db, ids[0])
+    # The next tick claims nothing while the alert stands.
+    later = dispatch_due(db, gateway_for(fake_twilio), NOON_ISH + timedelta(minutes=1),
+                         settings())
+    assert (later.halted, later.claimed) == (True, 0)
+    assert fake_twilio.created == []
+
+
+def test_the_credentials_alert_is_cleared_when_the_scheduler_restarts(delivery_db):
+    from scheduler.runner import prepare
+
+    db = delivery_db
+    alerts.raise_alert(db, alerts.TWILIO_CREDENTIALS, "Twilio refused Mend's account details.")
+
+    class Ticker:
+        def db(self):
+            return db
+
+    said = []
+    prepare(Ticker(), said.append)
+    assert not alerts.is_active(db, alerts.TWILIO_CREDENTIALS)
+    assert said == ["The provider refused the credentials before the restart; "
+                    "trying them again."]
+
+
+# --- ambiguous failures: look it up before any resend -------------------------------
+
+@pytest.mark.parametrize("fault", [
+    {"status": 500, "after_create": True},
+    {"timeout": 1.5, "after_create": True},
+])
+def test_an_ambiguous_failure_is_looked_up_and_the_text_is_not_sent_again(
+        delivery_db, fake_twilio, fault):
+    db = delivery_db
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id))
+    fake_twilio.fail_next(fault)
+
+    result = dispatch_due(db, gateway_for(fake_twilio, timeout=0.5), NOON_ISH, settings())
+
+    assert result.sent == 1
+    assert len(fake_twilio.created) == 1
+    assert fake_twilio.lists == 1
+    message = messages.get(db, message_id)
+    assert (message["status"], message["provider_sid"]) == ("sent", fake_twilio.created[0]["sid"])
+    assert sent_event(db, message_id)["detail"]["settled_by_lookup"] is True
+
+
+def test_a_provider_that_cannot_be_reached_is_retried_later_without_a_lookup(
+        delivery_db, fake_twilio):
+    db = delivery_db
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id))
+    fake_twilio.stop()  # nothing listens on its port now
+    result = dispatch_due(db, gateway_for(fake_twilio), NOON_ISH, settings())
+    assert result.deferred == 1
+    message = messages.get(db, message_id)
+    assert message["status"] == "scheduled"
+    assert message["status_reason"] == ("Mend could not connect to the provider. It will be "
+                                        "tried again.")
+    assert message["ambiguous_at"] is None
+
+
+def test_an_ambiguous_failure_that_created_nothing_is_retried(delivery_db, fake_twilio,
+                                                               gateway):
+    db = delivery_db
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id))
+    fake_twilio.fail_next({"status": 503, "code": 20503})
+    dispatch_due(db, gateway, NOON_ISH, settings())
+    assert status_of(db, message_id) == "scheduled"
+    assert (fake_twilio.lists, fake_twilio.created) == (1, [])
+    dispatch_due(db, gateway, NOON_ISH + timedelta(minutes=1), settings())
+    assert len(fake_twilio.created) == 1
+    assert fake_twilio.lists == 2  # looked up again before sending again
+    assert status_of(db, message_id) == "sent"
+
+
+def test_a_text_the_provider_lists_late_is_found_before_the_retry_not_sent_twice(
+        delivery_db, fake_twilio, gateway):
+    db = delivery_db
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id))
+    fake_twilio.fail_next({"status": 500, "after_create": True, "hidden_from_lists": 1})
+    dispatch_due(db, gateway, NOON_ISH, settings())
+    assert status_of(db, message_id) == "scheduled"
+
+    dispatch_due(db, gateway, NOON_ISH + timedelta(minutes=1), settings())
+
+    assert len(fake_twilio.created) == 1
+    message = messages.get(db, message_id)
+    assert (message["status"], message["provider_sid"]) == ("sent", fake_twilio.created[0]["sid"])
+    assert sent_event(db, message_id)["detail"]["settled_by_lookup"] is True
+
+
+def test_an_ambiguous_failure_that_cannot_be_settled_is_unknown_and_never_resent(
+        delivery_db, fake_twilio, gateway):
+    db = delivery_db
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id))
+    fake_twilio.fail_next({"status": 500, "after_create": True})
+    fake_twilio.fail_next_list({"status": 500})
+
+    result = dispatch_due(db, gateway, NOON_ISH, settings())
+    dispatch_due(db, gateway, NOON_ISH + timedelta(minutes=5), settings())
+
+    assert result.unknown == 1
+    message = messages.get(db, message_id)
+    assert message["status"] == "unknown"
+    assert message["status_reason"] == ("The provider did not confirm the send; a person "
+                                        "should check it.")
+    assert len(fake_twilio.created) == 1
+
+
+# --- crash safety and stopping ---------------------------------------------------------
+
+def test_a_text_left_mid_send_becomes_unknown_and_is_never_resent(delivery_db, fake_twilio,
+                                                                   gateway):
+    db = delivery_db
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id))
+    messages.claim_due(db, now=NOON_ISH, limit=10)  # a dispatcher claimed it, then died
+
     assert mark_abandoned_sends(db) == [message_id]
-    gateway = RecordingGateway()
-    dispatch_due(db, gateway, now=NOON, settings=SETTINGS)
-    assert gateway.sent == []
-    assert messages.get(db, message_id)["status"] == "unknown"
+    dispatch_due(db, gateway, NOON_ISH + timedelta(minutes=1), settings())
+
+    message = messages.get(db, message_id)
+    assert message["status"] == "unknown"
+    assert "a person should check" in message["status_reason"]
+    assert fake_twilio.created == []
 
 
-def test_two_claims_never_take_the_same_row(db, alex, user_ids):
-    ids = {schedule(db, alex, user_ids["worker"], NOON) for _ in range(5)}
-    first = messages.claim_due(db, now=NOON, limit=3)
-    second = messages.claim_due(db, now=NOON, limit=10)
-    assert {m["id"] for m in first} | {m["id"] for m in second} == ids
-    assert not {m["id"] for m in first} & {m["id"] for m in second}
+def test_stopping_finishes_sends_in_flight_and_puts_the_rest_back(delivery_db, fake_twilio):
+    db = delivery_db
+    fake_twilio.latency = 0.3
+    contact_id = add_person(db, db.worker_id)
+    ids = [add_message(db, db.worker_id, contact_id, body=f"Text {n}") for n in range(8)]
+    stop = threading.Event()
+
+    def stop_after_the_first_send():
+        while not fake_twilio.created:
+            threading.Event().wait(0.01)
+        stop.set()
+
+    watcher = threading.Thread(target=stop_after_the_first_send)
+    watcher.start()
+    result = dispatch_due(db, gateway_for(fake_twilio), NOON_ISH, settings(concurrency=2),
+                          stop=stop)
+    watcher.join()
+
+    statuses = Counter(status_of(db, message_id) for message_id in ids)
+    assert statuses["sending"] == 0
+    assert statuses["sent"] == len(fake_twilio.created) == result.sent
+    assert 1 <= result.sent < 8
+    assert statuses["scheduled"] == 8 - result.sent
+    waiting = [i for i in ids if status_of(db, i) == "scheduled"]
+    # Claimed but not sent: put back, with an event; never claimed: untouched.
+    assert {tuple(actions_for(db, i)[-1:]) for i in waiting} <= {("message.released",), ()}
+    assert result.released == sum(actions_for(db, i)[-1:] == ["message.released"]
+                                  for i in waiting)
+    assert all(messages.get(db, i)["attempts"] == 0 for i in waiting)
+
+
+def test_logs_never_hold_the_number_or_the_text(delivery_db, fake_twilio, gateway, caplog):
+    caplog.set_level(logging.DEBUG)
+    db = delivery_db
+    contact_id = add_person(db, db.worker_id)
+    add_message(db, db.worker_id, contact_id, body="Private words for Alex")
+    add_message(db, db.worker_id, contact_id, body="More private words")
+    fake_twilio.fail_next({"status": 500, "after_create": True},
+                          {"status": 500, "after_create": True})
+    fake_twilio.fail_next_list({"status": 500})
+    dispatch_due(db, gateway, NOON_ISH, settings(concurrency=1))
+    assert fake_twilio.lists == 1  # and one that failed
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Private words" not in logged and "private words" not in logged
+    assert "7911" not in logged
+    assert AUTH_TOKEN not in logged

@@ -12,7 +12,7 @@ from tests.conftest import client_for
 
 def test_healthz_reports_the_database_and_the_last_tick(client, db):
     body = client.get("/healthz").get_json()
-    assert body == {"database": "ok", "scheduler_last_tick_seconds_ago": None}
+    assert body == {"database": "ok", "scheduler_last_tick_seconds_ago": None, "alerts": []}
     dispatch_due(db, ConsoleGateway(), settings=DispatchSettings(
         zone="Europe/London", window=parse_window("00:00-24:00")))
     seconds = client.get("/healthz").get_json()["scheduler_last_tick_seconds_ago"]

@@ -10,7 +10,8 @@ from apscheduler.triggers.cron import CronTrigger
 import settings
 from scheduler.runner import Ticker, add_jobs
 from storage import events
-from tests.audit_helpers import new_contact, place_reply, place_text, utc
+from tests.audit_helpers import dispatch, new_contact, place_reply, place_text, send_text, utc
+from tests.conftest import client_for
 
 SENT_ON = utc(2026, 1, 10, 12)
 STATUS_COLUMNS = ("id, contact_id, worker_id, template_version_id, status, scheduled_for,"
@@ -118,3 +119,18 @@ def test_a_bad_retention_setting_stops_the_app_with_a_clear_message(tmp_path, va
                                                            "SECRET_KEY": "x"})
         settings.validate(config)
     assert str(error.value) == message
+
+
+def test_the_personal_line_a_worker_typed_is_removed_with_the_words(app, db):
+    with time_machine.travel(SENT_ON, tick=False):
+        worker = client_for(app, "worker")
+        alex = new_contact(worker, "Alex", "07911 123456")
+        message_id = send_text(worker, db, alex, personal="Say hi to your sister for me.")
+        dispatch(db)
+    stored = db.execute("SELECT body, template_fields FROM messages WHERE id = ?",
+                        [message_id]).fetchone()
+    assert "sister" in stored[0] and "sister" in stored[1]
+    with time_machine.travel(SENT_ON + timedelta(days=366), tick=False):
+        run_retention(app)
+    assert db.execute("SELECT body, template_fields, status FROM messages WHERE id = ?",
+                      [message_id]).fetchone() == ("[removed after 365 days]", "{}", "sent")

@@ -3,8 +3,10 @@
 
 def register(app):
     from . import (admin, audit, audit_cli, auth, cli, compose, contacts, dashboard,
-                   database, errors, formatting, health, security, webhooks)
+                   database, errors, formatting, health, logging_setup, messages, security,
+                   sms_templates, webhooks)
 
+    logging_setup.init_app(app)
     database.init_app(app)
     security.init_app(app)
     auth.init_app(app)
@@ -13,5 +15,5 @@ def register(app):
     cli.init_app(app)
     audit_cli.init_app(app)
     for blueprint in (admin.bp, auth.bp, dashboard.bp, contacts.bp, compose.bp, health.bp,
-                      webhooks.bp, audit.bp):
+                      messages.bp, sms_templates.bp, webhooks.bp, audit.bp):
         app.register_blueprint(blueprint)

@@ -1,13 +1,16 @@
-"""`flask --app app ...` commands: db, users, templates, scheduler."""
+"""`flask --app app ...` commands: db, users, templates, sms, scheduler."""
+import json
 import secrets
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from scheduler import runner
-from sms.library import read_library
+from sms import encoding
+from sms.library import check_library, read_library
 from storage import events, migrations, sms_templates, users
 from storage.connection import connect
 
@@ -17,8 +20,14 @@ db_cli = AppGroup("db", help="The database: upgrade it, back it up.")
 users_cli = AppGroup("users", help="Staff accounts.")
 templates_cli = AppGroup("templates", help="The reviewed template library.")
 scheduler_cli = AppGroup("scheduler", help="The dispatcher that sends due texts.")
+sms_cli = AppGroup("sms", help="How a text is counted and billed.")
 
 LIBRARY_FOLDER = "templates_sms"
+
+
+def library_folder():
+    """templates_sms/ beside app.py, wherever the command is run from."""
+    return Path(current_app.root_path) / LIBRARY_FOLDER
 
 
 def open_db():
@@ -109,12 +118,62 @@ def users_demo():
 
 @templates_cli.command("load")
 def templates_load():
-    """Load templates_sms/ as approved versions (a changed file becomes a new version)."""
-    templates, problems = read_library(LIBRARY_FOLDER)
+    """Load templates_sms/ as approved versions (a changed file becomes a new version).
+
+    A file with any problem `templates check` would report is skipped, not loaded.
+    """
+    templates, _ = read_library(library_folder())
+    problems = check_library(library_folder(), service_name=current_app.config["SERVICE_NAME"])
     for problem in problems:
         click.echo(f"skipped: {problem}", err=True)
+    broken = {problem.file for problem in problems}
+    templates = [fields for fields in templates if f"{fields['id']}.toml" not in broken]
     changed = sms_templates.sync_library(open_db(), templates)
     click.echo(f"{len(templates)} template(s) in the library; {len(changed)} new or changed.")
+
+
+@templates_cli.command("check")
+@click.option("--folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Check this folder instead of templates_sms/.")
+def templates_check(folder):
+    """Check every file in templates_sms/; print `file: field: message` per problem."""
+    folder = folder or library_folder()
+    problems = check_library(folder, service_name=current_app.config["SERVICE_NAME"])
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        raise SystemExit(1)
+    count = len(list(folder.glob("*.toml")))
+    click.echo(f"{count} template(s) checked: no problems.")
+
+
+def count_summary(counted):
+    return {
+        "encoding": counted.encoding,
+        "characters": counted.characters,
+        "parts": counted.parts,
+        "replaced": [{"original": r.original, "replacement": r.replacement, "count": r.count}
+                     for r in counted.replaced],
+        "non_gsm": counted.non_gsm,
+    }
+
+
+@sms_cli.command("count")
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True, help="Print the count as JSON.")
+def sms_count(text, as_json):
+    """Count TEXT as the carrier bills it: encoding, characters, parts."""
+    summary = count_summary(encoding.count(text))
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    click.echo(f"Encoding:   {summary['encoding']}")
+    click.echo(f"Characters: {summary['characters']}")
+    click.echo(f"Parts:      {summary['parts']}")
+    replaced = ", ".join(f"{r['original']} -> {r['replacement'] or '(removed)'} (x{r['count']})"
+                         for r in summary["replaced"])
+    click.echo(f"Replaced:   {replaced or 'nothing'}")
+    click.echo(f"Not GSM-7:  {' '.join(summary['non_gsm']) or 'nothing'}")
 
 
 @scheduler_cli.command("run")
@@ -130,5 +189,5 @@ def scheduler_run():
 
 
 def init_app(app):
-    for group in (db_cli, users_cli, templates_cli, scheduler_cli):
+    for group in (db_cli, users_cli, templates_cli, sms_cli, scheduler_cli):
         app.cli.add_command(group)

@@ -2,7 +2,7 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from storage import messages
+from storage import contacts, messages
 
 from .auth import role_required
 from .database import get_db
@@ -19,11 +19,14 @@ def home():
 @role_required("worker", "reviewer", "admin")
 def index():
     db = get_db()
+    caseload = contacts.listing(db, key_worker_id=current_user.id)
     return render_template(
         "dashboard.html",
-        upcoming=messages.for_worker(db, current_user.id, statuses=("scheduled", "sending")),
+        upcoming=messages.for_worker(db, current_user.id, statuses=("scheduled", "sending"),
+                                     soonest_first=True),
         recent=messages.for_worker(db, current_user.id,
                                    statuses=("sent", "delivered", "undelivered", "failed")),
         needs_review=messages.for_worker(db, current_user.id,
                                          statuses=("expired", "unknown", "cancelled")),
+        withdrawn=[c for c in caseload if c["consent_state"] == "withdrawn"],
     )

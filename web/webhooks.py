@@ -48,3 +48,48 @@ def twilio_signed(view):
 def empty_twiml():
     """Twilio answers STOP/START/HELP itself on long codes: Mend never sends a second reply."""
     return Response(EMPTY_TWIML, mimetype="text/xml")
+
+
+# --- Status callbacks (delivery) ------------------------------------------------
+
+# Twilio's MessageStatus -> Mend's status. `queued`, `accepted` and `sending` mean
+# the provider has it, which Mend calls `sent`; `read` and `canceled` change nothing.
+PROVIDER_STATUSES = {
+    "queued": "sent", "accepted": "sent", "scheduled": "sent", "sending": "sent",
+    "sent": "sent", "delivered": "delivered", "undelivered": "undelivered",
+    "failed": "failed",
+}
+
+
+@bp.route("/status", methods=["POST"])
+@twilio_signed
+def status_callback():
+    """Twilio reports a message's progress. Idempotent; a status never moves back."""
+    from sms import twilio_errors
+    from storage import delivery
+
+    from .database import get_db
+
+    sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
+    provider_status = (request.form.get("MessageStatus")
+                       or request.form.get("SmsStatus") or "").lower()
+    if not sid or not provider_status:
+        log.warning("status callback without a MessageSid or MessageStatus")
+        return Response("", status=400)
+    to_status = PROVIDER_STATUSES.get(provider_status)
+    if to_status is None:
+        return empty_twiml()
+    message_id = request.args.get("m", type=int)
+    code = request.form.get("ErrorCode", type=int)
+    db = get_db()
+    outcome = delivery.apply_provider_status(
+        db, message_id=message_id, provider_sid=sid, to_status=to_status,
+        provider_status=provider_status, error_code=code,
+        reason=twilio_errors.reason_for(code) if code else None)
+    log.info("status callback for message %s: %s -> %s", message_id or "?",
+             provider_status, outcome)
+    if outcome == "applied" and code in twilio_errors.NUMBER_PROBLEMS:
+        row = delivery.find_for_callback(db, message_id=message_id, provider_sid=sid)
+        delivery.flag_number(db, row["contact_id"], flag=twilio_errors.reason_for(code),
+                             message_id=row["id"], actor_type="twilio")
+    return empty_twiml()

@@ -32,13 +32,17 @@ def test_a_worker_adds_a_person_and_their_text_is_sent(live_server, page):
     expect(page.locator("#preview-count")).to_contain_text("2 parts")
     save_screenshot(page, "compose.png")
 
-    page.get_by_role("button", name="Send now").click()
-    expect(page.get_by_role("status")).to_have_text("Your text is scheduled to go now.")
-    bubble = page.locator(".thread .bubble").first
-    expect(bubble).to_contain_text("Thank you for staying as long as you did.")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Check your text")).to_be_visible()
+    expect(page.locator("#confirm-body")).to_contain_text("Thank you for staying as long as you did.")
+    page.get_by_role("button", name="Schedule text").click()
+    expect(page.get_by_role("status")).to_contain_text("Your text is scheduled.")
+    status = page.locator("#message-status")
     for _ in range(20):  # the in-process dispatcher ticks every second
-        if bubble.locator("[data-status]").get_attribute("data-status") == "sent":
+        if status.get_attribute("data-status") == "sent":
             break
         page.wait_for_timeout(500)
         page.reload()
-    expect(bubble.locator("[data-status]")).to_have_text("Sent")
+    expect(status).to_have_text("Sent")
+    page.get_by_role("link", name="Alex").click()
+    expect(page.locator(".thread .bubble").first).to_contain_text("Thank you for staying")

@@ -1,0 +1,252 @@
+"""The rules of a good repair text, as checks over the exact text that will be sent.
+
+Each finding has a stable `code` (stored on audit events, safe to match on) and a
+message for the worker or reviewer that says why it matters. A template must pass
+every check to be approved; for a worker's own words they are warnings.
+"""
+import re
+from dataclasses import asdict, dataclass
+
+from . import encoding
+
+MAX_PARTS = 2
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+
+    def as_dict(self):
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the checks need to know beyond the text itself."""
+    worker: str = ""
+    service_name: str = ""
+    service_allowed: bool = False
+
+
+def _phrases(*patterns):
+    return [re.compile(rf"(?<![\w-]){pattern}(?![\w-])", re.IGNORECASE) for pattern in patterns]
+
+
+BLAME = _phrases(
+    r"non[- ]?engag(?:er|ers|ing|ement)", r"not engaging", r"disengaged",
+    r"hard[- ]to[- ]reach", r"treatment[- ]resistant", r"resistant",
+    r"your (?:behaviour|behavior|attitude|choices?)", r"calm down",
+    r"you always", r"you never", r"attention[- ]seeking", r"manipulative",
+    r"non[- ]?compliant", r"chaotic", r"unacceptable", r"inappropriate",
+    r"kicked off", r"your fault", r"you made me", r"you should(?:n't| not)? have",
+    r"over[- ]?react(?:ed|ing)?", r"too sensitive", r"aggressive", r"difficult person",
+    r"you refused", r"you failed",
+)
+DEMANDS = _phrases(
+    r"you must", r"you need to", r"you have to", r"you've got to", r"you should",
+    r"reply now", r"text me back", r"call me back", r"get back to me",
+    r"as soon as possible", r"asap", r"urgent(?:ly)?", r"immediately", r"right away",
+    r"make sure you", r"don't forget", r"i expect",
+)
+DAYS = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|tonight|today|noon|midday"
+DEADLINES = _phrases(
+    rf"(?:by|before|until) (?:the end of |end of |)(?:{DAYS}|\d{{1,2}}(?::\d\d)?\s*(?:am|pm)|the \d{{1,2}}(?:st|nd|rd|th)?|next week|this week)",
+    r"within (?:\d+|a|an|one|two|three|24|48) (?:hours?|days?|weeks?)",
+    r"deadline", r"last chance", r"or (?:else|you(?:'ll| will) lose)", r"final (?:warning|reminder)",
+)
+SENSITIVE = _phrases(
+    r"homeless(?:ness)?", r"rough sleep(?:ing|er)?", r"hostels?", r"shelters?", r"refuge",
+    r"mental health", r"psychiatr(?:y|ic|ist)", r"psycholog(?:y|ist)", r"sectioned",
+    r"drugs?", r"alcohol(?:ic|ism)?", r"addict(?:ion|ed)?", r"rehab", r"detox", r"methadone",
+    r"substances?", r"probation", r"parole", r"prison", r"offend(?:er|ing)",
+    r"therap(?:y|ist|ies)", r"counsell?(?:ing|or)", r"rupture", r"overdos(?:e|ed|ing)",
+    r"benefits", r"universal credit", r"self[- ]harm", r"suicid(?:e|al)", r"crisis",
+    r"diagnos(?:is|ed)", r"medication", r"social services", r"safeguarding",
+)
+LINK = re.compile(
+    r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|uk|io|ly|me|info|link|app)"
+    r"(?:/\S*)?\b", re.IGNORECASE)
+LEFT_TO_FILL = re.compile(
+    r"\{\{.*?\}\}|\{%.*?%\}|\[(?:[A-Za-z _]{2,30})\]|<(?:[A-Za-z _]{2,30})>|\bX{3,}\b|\bTBC\b")
+GREETING = re.compile(r"^(?:hi|hello|hey|dear|morning|afternoon|evening)\b[ ,]*",
+                      re.IGNORECASE)
+
+
+def _first_match(patterns, text):
+    """Every distinct phrase found, as first written, in the order it appears.
+
+    A phrase inside a longer one ("resistant" in "treatment resistant") is not repeated.
+    """
+    spans = sorted({match.span() for pattern in patterns for match in pattern.finditer(text)},
+                   key=lambda span: (span[0], -span[1]))
+    phrases, covered_to = {}, -1
+    for start, end in spans:
+        if end <= covered_to:
+            continue
+        covered_to = end
+        phrases.setdefault(text[start:end].lower(), text[start:end])
+    return list(phrases.values())
+
+
+def _without_service_name(text, context):
+    if context.service_allowed and context.service_name:
+        return re.sub(re.escape(context.service_name), " ", text, flags=re.IGNORECASE)
+    return text
+
+
+def blame(text, context):
+    return [Finding("blame", f"“{phrase}” can read as blame or a label. People we support "
+                             "have often been blamed by services before, and it can push "
+                             "them away. Say what you noticed, or own your part.")
+            for phrase in _first_match(BLAME, text)]
+
+
+def demands(text, context):
+    return [Finding("demand", f"“{phrase}” reads as a demand. A repair text offers and "
+                              "leaves the choice with them: if, when and how to talk.")
+            for phrase in _first_match(DEMANDS, text)]
+
+
+def deadlines(text, context):
+    return [Finding("deadline", f"“{phrase}” sets a deadline. A deadline adds pressure; "
+                                "offer a time as a choice instead.")
+            for phrase in _first_match(DEADLINES, text)]
+
+
+def sensitive_words(text, context):
+    checked = _without_service_name(text, context)
+    return [Finding("privacy", f"“{phrase}” could tell anyone who sees this phone about "
+                               "their situation. Phones are often shared or checked by "
+                               "others: leave it out.")
+            for phrase in _first_match(SENSITIVE, checked)]
+
+
+def service_named(text, context):
+    name = context.service_name.strip()
+    if context.service_allowed or not name:
+        return []
+    if not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE):
+        return []
+    return [Finding("service-named", f"“{name}” names the service, and this person has not "
+                                     "agreed to that. Anyone who sees the phone could "
+                                     "learn where the text came from.")]
+
+
+def length(text, context):
+    parts = encoding.count(text).parts
+    if parts <= MAX_PARTS:
+        return []
+    return [Finding("too-long", f"This text is {parts} parts. Keep it to {MAX_PARTS} at "
+                                "most: a long text costs more, is harder to read on a "
+                                "small screen and can arrive in pieces.")]
+
+
+def sign_off(text, context):
+    worker = context.worker.strip()
+    if not worker:
+        return []
+    name = re.escape(worker)
+    says_who = re.compile(
+        rf"(?:\b(?:it's|it is|this is|from|love|thanks|cheers|best wishes|take care),?"
+        rf"\s+{name}\b|\b{name} here\b|(?:^|\n)\s*-?\s*{name}\s*$)", re.IGNORECASE)
+    if says_who.search(encoding.smart_encode(text)[0]):
+        return []
+    return [Finding("no-sign-off", f"Say who is texting, like “it's {worker}”. A text from a "
+                                   "number they may not know, with no name, can worry "
+                                   "them or be taken for someone else.")]
+
+
+def links(text, context):
+    return [Finding("link", f"“{match}” is a link. Links are discouraged: a link preview "
+                            "can show where the text came from, and people are often "
+                            "warned not to tap links in texts.")
+            for match in dict.fromkeys(m.group(0) for m in LINK.finditer(text))]
+
+
+def left_to_fill(text, context):
+    return [Finding("unfilled-placeholder", f"“{gap}” looks like a gap left to fill in. "
+                                            "Fill it in or take it out: they would see it "
+                                            "exactly as written.")
+            for gap in dict.fromkeys(m.group(0) for m in LEFT_TO_FILL.finditer(text))]
+
+
+def name_first(text, context, name=None):
+    if not name or GREETING.sub("", text.strip()).lower().startswith(name.strip().lower()):
+        return []
+    return [Finding("name-first", f"Start with their name, like “Hi {name}”, so they know "
+                                  "at once the text is for them.")]
+
+
+def non_gsm(text, context):
+    counted = encoding.count(text)
+    if not counted.non_gsm:
+        return []
+    named = " and ".join(describe_character(char) for char in counted.non_gsm)
+    verb = "makes" if len(counted.non_gsm) == 1 else "make"
+    plain_parts = encoding.parts_without(counted.text, set(counted.non_gsm))
+    if counted.parts > plain_parts:
+        cost = f"{named} {verb} this {counted.parts} parts instead of {plain_parts}"
+    else:
+        plural = "s" if counted.parts != 1 else ""
+        cost = (f"{named} {verb} a part hold 70 characters instead of 160 (still "
+                f"{counted.parts} part{plural} here)")
+    return [Finding("non-gsm", f"{cost}. It is not in the plain text alphabet, and each "
+                               "part is billed. Use a plain letter if you can.")]
+
+
+def describe_character(char):
+    if char.isprintable() and not char.isspace():
+        return char
+    return f"U+{ord(char):04X}"
+
+
+MAX_READING_AGE = 11
+MAX_SENTENCE_WORDS = 20
+
+
+def _syllables(word):
+    """A rough English syllable count: good enough to spot long words, not a dictionary."""
+    word = re.sub(r"[^a-z]", "", word.lower())
+    if len(word) <= 3:
+        return 1 if word else 0
+    word = re.sub(r"(?:[^laeiouy]es|ed|[^laeiouy]e)$", "", word)
+    return max(1, len(re.findall(r"[aeiouy]{1,2}", re.sub(r"^y", "", word))))
+
+
+def reading_age(text):
+    """Flesch-Kincaid grade plus 5: the age a typical reader finds it easy."""
+    words = re.findall(r"[A-Za-z']+", text)
+    if not words:
+        return 0
+    sentences = max(1, len(re.findall(r"[.!?]+", text)))
+    syllables = sum(_syllables(word) for word in words)
+    grade = 0.39 * len(words) / sentences + 11.8 * syllables / len(words) - 15.59
+    return round(grade + 5)
+
+
+def plain_words(text, context):
+    """For templates: a reading age of about 9 to 11, and short sentences."""
+    findings = []
+    longest = max(len(sentence.split()) for sentence in re.split(r"[.!?]+", text))
+    if longest > MAX_SENTENCE_WORDS:
+        findings.append(Finding("long-sentence", f"A sentence of {longest} words is hard to "
+                                                 "take in when upset. Keep sentences under "
+                                                 f"{MAX_SENTENCE_WORDS} words."))
+    age = reading_age(text)
+    if age > MAX_READING_AGE:
+        findings.append(Finding("hard-to-read", f"This needs a reading age of about {age}. "
+                                                "Aim for 11 or under: short sentences and "
+                                                "everyday words."))
+    return findings
+
+
+CHECKS = (blame, demands, deadlines, sensitive_words, service_named, length, sign_off,
+          links, left_to_fill, non_gsm)
+
+
+def check_text(text, context=Context(), *, name=None):
+    """Every finding for `text`, the exact text that will be sent, in a stable order."""
+    findings = [finding for check in CHECKS for finding in check(text, context)]
+    findings.extend(name_first(text, context, name))
+    return findings

@@ -1,0 +1,167 @@
+"""The reviewed starter library: its rules, its checker and how it loads."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sms.library import (SITUATIONS, STRATEGIES, TYPICAL_PERSONAL, read_library,
+                         typical_render)
+from storage import events, sms_templates
+from storage.connection import connect
+from storage.migrations import upgrade
+
+LIBRARY = Path(__file__).resolve().parent.parent / "templates_sms"
+STARTER_IDS = ("door-stays-open", "feelings-made-sense", "i-got-it-wrong",
+               "still-here-next-meeting")
+
+
+def library():
+    templates, problems = read_library(LIBRARY)
+    assert problems == []
+    return templates
+
+
+def test_the_library_has_at_least_twelve_templates_covering_every_situation():
+    templates = library()
+    assert len(templates) >= 12
+    assert {t["situation"] for t in templates} == set(SITUATIONS)
+    assert {t["strategy"] for t in templates} <= set(STRATEGIES)
+    assert set(STARTER_IDS) <= {t["id"] for t in templates}
+
+
+@pytest.mark.parametrize("fields", library(), ids=lambda fields: fields["id"])
+def test_each_template_fits_one_part_with_typical_values_and_two_with_a_personal_line(fields):
+    for allowed in (True, False):
+        plain = typical_render(fields["body"], service_name="Mend", service_allowed=allowed)
+        assert (plain.encoding, plain.parts) == ("GSM-7", 1), plain.body
+        assert plain.body.startswith("Hi Alex, it's Sam")
+        longer = typical_render(fields["body"], service_name="Mend", service_allowed=allowed,
+                                personal=TYPICAL_PERSONAL)
+        assert longer.parts <= 2
+        assert TYPICAL_PERSONAL in longer.body
+
+
+def run(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_templates_check_passes_on_the_shipped_library(app):
+    result = run(app, "templates", "check")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{len(library())} template(s) checked: no problems.\n"
+
+
+def write(folder, name, text):
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+GOOD_FILE = '''id = "{id}"
+title = "Still here"
+situation = "went-quiet"
+strategy = "door stays open"
+when_to_use = "They went quiet."
+body = """{body}"""
+reviewed_by = "Dr Priya Shah"
+reviewed_on = 2026-11-20
+'''
+
+
+def test_templates_check_prints_a_line_per_problem_and_exits_1(app, tmp_path):
+    write(tmp_path, "broken.toml", 'id = "broken"\ntitle = ')
+    write(tmp_path, "short.toml", 'id = "short"\ntitle = "Short"\nsituation = "sad"\n')
+    write(tmp_path, "pushy.toml", GOOD_FILE.format(
+        id="pushy", body="Hi {{ name }}, it's {{ worker }}. You need to reply."))
+    write(tmp_path, "fine.toml", GOOD_FILE.format(
+        id="fine", body="Hi {{ name }}, it's {{ worker }}. I'm here. No need to reply."))
+    result = run(app, "templates", "check", "--folder", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "broken.toml: (file): not valid TOML: Invalid value (at end of document)",
+        "pushy.toml: body: “You need to” reads as a demand. A repair text offers and leaves "
+        "the choice with them: if, when and how to talk.",
+        "short.toml: strategy: is missing",
+        "short.toml: when_to_use: is missing",
+        "short.toml: body: is missing",
+        "short.toml: reviewed_by: is missing",
+        "short.toml: reviewed_on: is missing",
+        "short.toml: situation: 'sad' is not one of " + ", ".join(SITUATIONS),
+    ]
+
+
+@pytest.mark.parametrize("text, output", [
+    ("Hi Alex", {"encoding": "GSM-7", "characters": 7, "parts": 1, "replaced": [],
+                 "non_gsm": []}),
+    ("it\u2019s \u20ac5", {"encoding": "GSM-7", "characters": 8, "parts": 1,
+                           "replaced": [{"original": "\u2019", "replacement": "'", "count": 1}],
+                           "non_gsm": []}),
+    ("Crêpe \U0001F60A", {"encoding": "UCS-2", "characters": 8, "parts": 1, "replaced": [],
+                          "non_gsm": ["ê", "\U0001F60A"]}),
+    ("a" * 161, {"encoding": "GSM-7", "characters": 161, "parts": 2, "replaced": [],
+                 "non_gsm": []}),
+])
+def test_sms_count_json_reports_what_the_carrier_will_bill(app, text, output):
+    result = run(app, "sms", "count", text, "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.output) == output
+
+
+def test_sms_count_prints_a_readable_summary(app):
+    result = run(app, "sms", "count", "It\u2019s Zoë")
+    assert result.output.splitlines() == [
+        "Encoding:   UCS-2",
+        "Characters: 8",
+        "Parts:      1",
+        "Replaced:   \u2019 -> ' (x1)",
+        "Not GSM-7:  ë",
+    ]
+
+
+@pytest.fixture
+def fresh_db(tmp_path):
+    db = connect(tmp_path / "library.db")
+    upgrade(db)
+    yield db
+    db.close()
+
+
+def versions(db):
+    return [(row["template_id"], row["version"], row["status"], row["reviewed_by_name"])
+            for row in db.query("SELECT * FROM template_versions ORDER BY template_id, version")]
+
+
+def test_loading_the_library_twice_creates_no_duplicates(fresh_db):
+    first = sms_templates.sync_library(fresh_db, library())
+    assert sorted(first) == sorted(t["id"] for t in library())
+    before = versions(fresh_db)
+    assert sms_templates.sync_library(fresh_db, library()) == []
+    assert versions(fresh_db) == before
+    assert all(status == "approved" and version == 1 and reviewer.startswith("Dr Priya Shah")
+               for _, version, status, reviewer in before)
+
+
+def test_a_changed_file_becomes_the_next_approved_version(fresh_db, tmp_path):
+    folder = tmp_path / "library"
+    shutil.copytree(LIBRARY, folder)
+    sms_templates.sync_library(fresh_db, read_library(folder)[0])
+    path = folder / "door-stays-open.toml"
+    path.write_text(path.read_text().replace("I've been thinking of you.",
+                                             "I've been thinking of you today.")
+                    .replace('reviewed_by = "Dr Priya Shah, clinical lead"',
+                             'reviewed_by = "Tom Lee, clinical lead"'))
+    assert sms_templates.sync_library(fresh_db, read_library(folder)[0]) == ["door-stays-open"]
+    rows = [v for v in versions(fresh_db) if v[0] == "door-stays-open"]
+    assert rows == [("door-stays-open", 1, "approved", "Dr Priya Shah, clinical lead"),
+                    ("door-stays-open", 2, "approved", "Tom Lee, clinical lead")]
+    usable = {v["template_id"]: v for v in sms_templates.usable_versions(fresh_db)}
+    assert "thinking of you today" in usable["door-stays-open"]["body"]
+    loaded = [e for e in events.for_subject(fresh_db, "template_version", usable[
+        "door-stays-open"]["id"])]
+    assert [(e["action"], e["detail"]["reviewed_by"]) for e in loaded] == [
+        ("template.loaded", "Tom Lee, clinical lead")]
+
+
+def test_templates_load_on_a_loaded_database_adds_nothing(app):
+    result = run(app, "templates", "load")
+    assert result.exit_code == 0
+    assert result.output == f"{len(library())} template(s) in the library; 0 new or changed.\n"

@@ -1,0 +1,80 @@
+"""A text's own page: its timeline, and changing or cancelling it while it waits."""
+import pytest
+
+from storage import events, messages
+from tests.conftest import add_contact, contact_id_from, post_form
+from tests.test_compose import compose, version_id
+
+
+@pytest.fixture
+def scheduled(worker, db):
+    alex = contact_id_from(add_contact(worker, name="Alex"))
+    response = compose(worker, alex, version_id(db, "door-stays-open"), action="confirm",
+                       when="tomorrow_morning", personal="Hope today went ok.")
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def test_the_message_page_shows_the_text_and_who_scheduled_it(worker, scheduled):
+    page = worker.get(f"/messages/{scheduled}").get_data(as_text=True)
+    assert "Hope today went ok." in page
+    assert "<strong>Scheduled</strong>" in page and "Sam Worker" in page
+    assert "Change this text" in page and "Cancel text" in page
+
+
+def test_cancelling_needs_a_reason_and_records_it(worker, db, scheduled):
+    page_url = f"/messages/{scheduled}"
+    refused = post_form(worker, f"{page_url}/cancel", {"reason": ""}, page=page_url)
+    assert refused.status_code == 400
+    assert "Choose why you are cancelling it." in refused.get_data(as_text=True)
+    assert messages.get(db, scheduled)["status"] == "scheduled"
+    response = post_form(worker, f"{page_url}/cancel",
+                         {"reason": "talked_in_person", "note": ""}, page=page_url)
+    page = worker.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The text is cancelled. It will not be sent." in page
+    assert "We talked in person, so it is not needed" in page
+    message = messages.get(db, scheduled)
+    assert message["status"] == "cancelled"
+    assert [e["action"] for e in events.for_subject(db, "message", scheduled)] == [
+        "message.scheduled", "message.cancelled"]
+    assert "Change this text" not in page
+
+
+def test_editing_re_renders_and_records_a_new_event(worker, db, scheduled):
+    page_url = f"/messages/{scheduled}/edit"
+    form = worker.get(page_url).get_data(as_text=True)
+    assert 'value="Hope today went ok."' in form
+    message = messages.get(db, scheduled)
+    response = post_form(worker, page_url, {
+        "contact_id": message["contact_id"], "template_version_id": message["template_version_id"],
+        "personal": "Thinking of you.", "next_meeting_at": "", "when": "tomorrow_morning",
+        "send_at_local": "", "action": "save"})
+    assert response.status_code == 302
+    edited = messages.get(db, scheduled)
+    assert "Thinking of you." in edited["body"] and "Hope today" not in edited["body"]
+    assert [e["action"] for e in events.for_subject(db, "message", scheduled)][-1] == "message.edited"
+
+
+def test_a_sent_text_is_read_only(worker, db, scheduled):
+    db.execute("UPDATE messages SET status = 'sent' WHERE id = ?", [scheduled])
+    page = worker.get(f"/messages/{scheduled}").get_data(as_text=True)
+    assert "can no longer be changed" in page and "Cancel text" not in page
+    response = worker.get(f"/messages/{scheduled}/edit")
+    assert response.status_code == 302
+    refused = post_form(worker, f"/messages/{scheduled}/cancel", {"reason": "other"},
+                        page="/dashboard")
+    assert "can no longer be cancelled" in worker.get(refused.headers["Location"]).get_data(as_text=True)
+    assert messages.get(db, scheduled)["status"] == "sent"
+
+
+def test_another_worker_cannot_open_change_or_cancel_it(other_worker, db, scheduled):
+    assert other_worker.get(f"/messages/{scheduled}").status_code == 404
+    assert other_worker.get(f"/messages/{scheduled}/edit").status_code == 404
+    response = post_form(other_worker, f"/messages/{scheduled}/cancel", {"reason": "other"},
+                         page="/dashboard")
+    assert response.status_code == 404
+    assert messages.get(db, scheduled)["status"] == "scheduled"
+
+
+def test_the_dashboard_lists_upcoming_texts_with_a_way_to_cancel(worker, scheduled):
+    page = worker.get("/dashboard").get_data(as_text=True)
+    assert f'href="/messages/{scheduled}#cancel"' in page

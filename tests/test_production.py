@@ -1,0 +1,90 @@
+"""Running for real: gunicorn with the shipped config, logs, request ids, upgrades."""
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from storage import migrations
+from storage.connection import connect
+from tests.conftest import add_contact, prepare_database
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_gunicorn_serves_mend_with_the_shipped_config(tmp_path):
+    database = tmp_path / "mend.db"
+    prepare_database(str(database))
+    port = free_port()
+    env = {**os.environ, "MEND_ENV": "production", "SECRET_KEY": "prod-like-secret",
+           "DATABASE_PATH": str(database), "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2"}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "app:create_app()"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(100):
+            try:
+                response = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("gunicorn did not start")
+        assert json.loads(response.read())["database"] == "ok"
+        assert len(response.headers["X-Request-ID"]) == 32
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=20)[0]
+    assert '"GET /healthz" 200' in output  # the access log, with no query string or body
+
+
+def test_production_logs_are_json_lines_with_the_request_id(app):
+    from web.logging_setup import JsonFormatter, RequestIdFilter
+    record = logging.LogRecord("mend.web", logging.WARNING, __file__, 1, "refused %s", ("x",), None)
+    with app.test_request_context("/"):
+        from flask import g
+        g.request_id = "req-12345678"
+        RequestIdFilter().filter(record)
+    line = json.loads(JsonFormatter().format(record))
+    assert {k: line[k] for k in ("level", "logger", "request_id", "message")} == {
+        "level": "WARNING", "logger": "mend.web", "request_id": "req-12345678",
+        "message": "refused x"}
+
+
+def test_a_well_formed_request_id_is_kept_and_anything_else_replaced(client):
+    response = client.get("/healthz", headers={"X-Request-ID": "abc12345-from-proxy"})
+    assert response.headers["X-Request-ID"] == "abc12345-from-proxy"
+    hostile = client.get("/healthz", headers={"X-Request-ID": "<script>alert(1)</script>"})
+    assert len(hostile.headers["X-Request-ID"]) == 32 and "<" not in hostile.headers["X-Request-ID"]
+
+
+def test_a_database_made_by_the_first_released_schema_upgrades_with_its_data(tmp_path, app_config):
+    path = str(tmp_path / "old.db")
+    db = connect(path)
+    db.enable_wal()
+    names = [m.name for m in migrations.migrations.pending(db)]
+    migrations.migrations.apply(db, stop_before=names[1:])  # the first released schema: m001 only
+    db.execute("INSERT INTO users (email, name, role, password_hash, created_at) VALUES "
+               "('w@example.org', 'W', 'worker', 'x', '2026-01-01T00:00:00+00:00')")
+    db.execute("INSERT INTO contacts (preferred_name, phone, key_worker_id, created_at) VALUES "
+               "('Alex', '+447911123456', 1, '2026-01-01T00:00:00+00:00')")
+    db.execute("INSERT INTO messages (contact_id, worker_id, body, encoding, characters, parts, "
+               "status, scheduled_for, created_at, updated_at) VALUES (1, 1, 'Hi', 'GSM-7', 2, 1, "
+               "'scheduled', '2026-01-02T10:00:00+00:00', '2026-01-01T00:00:00+00:00', "
+               "'2026-01-01T00:00:00+00:00')")
+    assert migrations.pending_migrations(db) == names[1:]
+    migrations.upgrade(db)
+    assert migrations.pending_migrations(db) == []
+    [message] = list(db.query("SELECT * FROM messages"))
+    assert (message["body"], message["status"]) == ("Hi", "scheduled")
+    assert list(db.query("SELECT preferred_name FROM contacts")) == [{"preferred_name": "Alex"}]

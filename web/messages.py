@@ -1,0 +1,154 @@
+"""One text's page: its timeline, and changing or cancelling it while it is scheduled."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from storage import contacts, events, messages, users
+from storage.connection import from_db_time, write_transaction
+
+from .auth import role_required
+from .compose import (ComposeForm, build_draft, fill_choices, input_local, ready_to_schedule,
+                      scheduled_detail)
+from .database import get_db
+
+bp = Blueprint("messages", __name__, url_prefix="/messages")
+
+CANCEL_REASONS = {
+    "talked_in_person": "We talked in person, so it is not needed",
+    "wrong_wording": "The wording or the time was not right",
+    "asked_not_to_text": "They asked not to be texted",
+    "not_safe_now": "It may not be safe for them to get a text now",
+    "other": "Another reason",
+}
+EVENT_LABELS = {
+    "message.scheduled": "Scheduled",
+    "message.edited": "Changed",
+    "message.claimed": "Picked up to send",
+    "message.deferred": "Waiting for the send window",
+    "message.sent": "Sent",
+    "message.delivered": "Delivered",
+    "message.undelivered": "Not delivered",
+    "message.failed": "Failed",
+    "message.cancelled": "Cancelled",
+    "message.expired": "Expired: not sent late",
+    "message.unknown": "Needs checking",
+}
+
+
+class CancelForm(FlaskForm):
+    reason = SelectField("Why cancel it?", validators=[DataRequired("Choose why you are cancelling it.")],
+                         choices=[SelectChoice("", "Choose a reason")] + [
+                             SelectChoice(code, label) for code, label in CANCEL_REASONS.items()])
+    note = TextAreaField("Anything to add (optional)", validators=[Length(max=300)])
+
+
+def message_or_404(message_id):
+    message = messages.get(get_db(), message_id)
+    if message is None:
+        abort(404)
+    if not current_user.sees_everyone and message["key_worker_id"] != current_user.id:
+        abort(404)
+    return message
+
+
+def timeline(db, message_id):
+    names = {}
+    entries = []
+    for event in events.for_subject(db, "message", message_id):
+        who = "Mend"
+        if event["actor_type"] == "user" and event["actor_id"]:
+            if event["actor_id"] not in names:
+                row = users.get(db, event["actor_id"])
+                names[event["actor_id"]] = row["name"] if row else "A former user"
+            who = names[event["actor_id"]]
+        elif event["actor_type"] == "twilio":
+            who = "The phone network"
+        elif event["actor_type"] == "person":
+            who = "The person"
+        entries.append({"at": event["at"], "label": EVENT_LABELS.get(event["action"], event["action"]),
+                        "who": who, "why": event["detail"].get("reason_label")
+                        or event["detail"].get("reason")})
+    return entries
+
+
+@bp.route("/<int:message_id>")
+@role_required("worker", "reviewer", "admin")
+def show(message_id):
+    message = message_or_404(message_id)
+    return render_template("messages/show.html", message=message,
+                           timeline=timeline(get_db(), message_id), cancel_form=CancelForm())
+
+
+@bp.route("/<int:message_id>/cancel", methods=["POST"])
+@role_required("worker", "reviewer", "admin")
+def cancel(message_id):
+    message = message_or_404(message_id)
+    db = get_db()
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return render_template("messages/show.html", message=message,
+                               timeline=timeline(db, message_id), cancel_form=form), 400
+    label = CANCEL_REASONS[form.reason.data]
+    note = (form.note.data or "").strip()
+    with write_transaction(db):
+        moved = messages.transition(db, message_id, from_statuses=("scheduled",),
+                                    to_status="cancelled",
+                                    status_reason=f"{label}." + (f" {note}" if note else ""))
+        if moved:
+            events.record(db, action="message.cancelled", subject_type="message",
+                          subject_id=message_id, actor_type="user", actor_id=current_user.id,
+                          detail={"reason": form.reason.data, "reason_label": label})
+    flash("The text is cancelled. It will not be sent." if moved else
+          "This text has already gone (or is going now), so it can no longer be cancelled.")
+    return redirect(url_for("messages.show", message_id=message_id))
+
+
+@bp.route("/<int:message_id>/edit", methods=["GET", "POST"])
+@role_required("worker", "reviewer", "admin")
+def edit(message_id):
+    message = message_or_404(message_id)
+    if message["status"] != "scheduled":
+        flash("This text has already gone (or is going now), so it can no longer be changed.")
+        return redirect(url_for("messages.show", message_id=message_id))
+    db = get_db()
+    form = ComposeForm()
+    if request.method == "GET":
+        form.template_version_id.data = message["template_version_id"]
+        form.personal.data = message["template_fields"].get("personal", "")
+        form.next_meeting_at.data = message["template_fields"].get("next_meeting_at", "")
+        form.when.data = "at"
+        form.send_at_local.data = input_local(from_db_time(message["scheduled_for"]))
+    form.contact_id.data = message["contact_id"]
+    fill_choices(db, form)
+    contact = contacts.get(db, message["contact_id"])
+    draft = None
+    if request.method == "POST":
+        if request.form.get("use_next_allowed"):
+            form.when.data = "at"
+            form.send_at_local.data = request.form["use_next_allowed"]
+        saving = request.form.get("action") == "save" or request.form.get("use_next_allowed")
+        draft = build_draft(db, form, contact=contact, with_time=bool(saving))
+        if saving and ready_to_schedule(draft, form):
+            return save_edit(db, message_id, draft)
+    return render_template("messages/edit.html", form=form, draft=draft, message=message,
+                           next_allowed=draft.send_time.next_allowed
+                           if draft and draft.send_time else None)
+
+
+def save_edit(db, message_id, draft):
+    rendered = draft.rendered
+    with write_transaction(db):
+        saved = messages.update_scheduled(
+            db, message_id, template_version_id=draft.version["id"], body=rendered.body,
+            encoding=rendered.encoding, characters=rendered.characters, parts=rendered.parts,
+            warnings=draft.warnings, scheduled_for=draft.send_time.at,
+            template_fields=draft.template_fields)
+        if saved:
+            events.record(db, action="message.edited", subject_type="message",
+                          subject_id=message_id, actor_type="user", actor_id=current_user.id,
+                          detail=scheduled_detail(draft))
+    flash("Your changes are saved." if saved else
+          "This text has already gone (or is going now), so the change was not saved.")
+    return redirect(url_for("messages.show", message_id=message_id))

@@ -1,0 +1,328 @@
+"""The template library: reading it, writing new versions, and four-eyes review.
+
+Everyone may read the approved library. Only reviewers (clinical leads) write,
+approve, reject and retire: the wording is a clinical decision, so admins read but
+do not approve. A version is approved by a reviewer who did not write it.
+"""
+import difflib
+import re
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from sms.library import SITUATIONS, STRATEGIES, body_findings, typical_render
+from sms.rendering import PLACEHOLDERS, BadTemplate
+from storage import events, sms_templates
+from storage.connection import utc_now, write_transaction
+
+from .auth import role_required
+from .database import get_db
+
+bp = Blueprint("sms_templates", __name__, url_prefix="/templates")
+
+EVERYONE = ("worker", "reviewer", "admin")
+SEES_DRAFTS = ("reviewer", "admin")
+STATUS_LABELS = {"approved": "Approved", "draft": "Waiting for review", "rejected": "Rejected"}
+DIFFED_FIELDS = (("title", "Title"), ("situation", "Situation"), ("strategy", "Strategy"),
+                 ("when_to_use", "When to use it"), ("body", "Text"))
+
+
+class TemplateForm(FlaskForm):
+    title = StringField("Title", validators=[
+        DataRequired("Give the template a short title."),
+        Length(max=80, message="Keep the title under 80 characters.")])
+    situation = SelectField("Situation", choices=[SelectChoice("", "Choose a situation")]
+                            + [SelectChoice(slug, label) for slug, label in SITUATIONS.items()],
+                            validators=[DataRequired("Choose the situation it is for.")])
+    strategy = SelectField("What the text does", choices=[SelectChoice("", "Choose one")]
+                           + [SelectChoice(name, name.capitalize()) for name in STRATEGIES],
+                           validators=[DataRequired("Choose what the text does.")])
+    when_to_use = TextAreaField(
+        "When to use it", description="One or two sentences shown to workers.",
+        validators=[DataRequired("Say when to use it, in a sentence or two."),
+                    Length(max=300, message="Keep this under 300 characters.")])
+    body = TextAreaField("Text", validators=[
+        DataRequired("Write the text."),
+        Length(max=1000, message="Keep the text under 1000 characters.")])
+    notes = TextAreaField("Notes for reviewers (optional)",
+                          description="Why it is worded this way, or what changed.",
+                          validators=[Length(max=1000, message="Keep notes under 1000 "
+                                                               "characters.")])
+
+
+class ReviewForm(FlaskForm):
+    decision = RadioField("Your decision", choices=[
+        SelectChoice("approve", "Approve: workers can use it straight away"),
+        SelectChoice("reject", "Reject: it goes back to its author")],
+        validators=[DataRequired("Choose approve or reject.")])
+    note = TextAreaField("Note for the author", validators=[
+        Length(max=1000, message="Keep the note under 1000 characters.")])
+
+
+class RetireForm(FlaskForm):
+    reason = TextAreaField("Why retire it?", validators=[
+        DataRequired("Say why it is being retired, for the history."),
+        Length(max=500, message="Keep the reason under 500 characters.")])
+
+
+def sees_drafts():
+    return current_user.role in SEES_DRAFTS
+
+
+def template_or_404(template_id):
+    template = sms_templates.get_template(get_db(), template_id)
+    if template is None:
+        abort(404)
+    return template
+
+
+def version_or_404(template_id, number):
+    """A version the current user may see: workers see approved versions only."""
+    version = sms_templates.version_by_number(get_db(), template_id, number)
+    if version is None or (version["status"] != "approved" and not sees_drafts()):
+        abort(404)
+    return version
+
+
+def example(body, *, service_allowed):
+    try:
+        return typical_render(body, service_name=current_app.config["SERVICE_NAME"],
+                              service_allowed=service_allowed)
+    except BadTemplate:
+        return None
+
+
+@bp.route("/")
+@role_required(*EVERYONE)
+def library():
+    db = get_db()
+    listing = sms_templates.library_listing(db)
+    in_use = [row for row in listing if row["version_id"] and not row["retired_at"]]
+    groups = [(label, [row for row in in_use if row["situation"] == slug])
+              for slug, label in SITUATIONS.items()]
+    return render_template(
+        "sms_templates/library.html", groups=groups,
+        examples={row["version_id"]: example(row["body"], service_allowed=False)
+                  for row in in_use},
+        drafts=sms_templates.drafts_awaiting_review(db) if sees_drafts() else [],
+        retired=[row for row in listing if row["retired_at"]],
+        situations=SITUATIONS)
+
+
+@bp.route("/<template_id>")
+@role_required(*EVERYONE)
+def history(template_id):
+    template = template_or_404(template_id)
+    versions = [version for version in sms_templates.versions_of(get_db(), template_id)
+                if sees_drafts() or version["status"] == "approved"]
+    if not versions:
+        abort(404)
+    return render_template("sms_templates/history.html", template=template,
+                           versions=versions, retire_form=RetireForm(),
+                           status_labels=STATUS_LABELS, situations=SITUATIONS)
+
+
+def show_version(template_id, number, *, review_form=None, status=200):
+    template = template_or_404(template_id)
+    version = version_or_404(template_id, number)
+    previous = sms_templates.approved_before(get_db(), template_id, number)
+    return render_template(
+        "sms_templates/version.html", template=template, version=version, previous=previous,
+        changes=field_changes(previous, version) if previous else [],
+        examples=[example(version["body"], service_allowed=allowed) for allowed in (False, True)],
+        review_form=review_form or ReviewForm(), status_labels=STATUS_LABELS,
+        situations=SITUATIONS), status
+
+
+@bp.route("/<template_id>/v<int:number>")
+@role_required(*EVERYONE)
+def version(template_id, number):
+    return show_version(template_id, number)
+
+
+def findings_as_errors(form):
+    """The checks a template must pass, as errors on the text field. True if any."""
+    for finding in body_findings(form.body.data, service_name=current_app.config["SERVICE_NAME"]):
+        form.body.errors.append(finding.message)
+    return bool(form.body.errors)
+
+
+def form_fields(form):
+    return {name: (getattr(form, name).data or "").strip()
+            for name in ("title", "situation", "strategy", "when_to_use", "body", "notes")}
+
+
+def render_form(form, *, template=None, status=200):
+    return render_template("sms_templates/form.html", form=form, template=template,
+                           placeholders=PLACEHOLDERS), status
+
+
+def save_draft(template_id, fields, *, new_template):
+    db = get_db()
+    with write_transaction(db):
+        version_id = sms_templates.create_draft(db, template_id=template_id, fields=fields,
+                                                authored_by=current_user.id)
+        draft = sms_templates.get_version(db, version_id)
+        events.record(db, action="template.drafted", subject_type="template_version",
+                      subject_id=version_id, actor_type="user", actor_id=current_user.id,
+                      detail={"template_id": template_id, "version": draft["version"],
+                              "new_template": new_template})
+    flash(f"Version {draft['version']} of “{fields['title']}” is saved as a draft. Another "
+          "reviewer must approve it before workers can use it.")
+    return redirect(url_for("sms_templates.version", template_id=template_id,
+                            number=draft["version"]))
+
+
+def unique_template_id(db, title):
+    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "template"
+    candidate, number = base, 2
+    while sms_templates.template_id_taken(db, candidate):
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("reviewer")
+def new_template():
+    form = TemplateForm()
+    if not form.validate_on_submit() or findings_as_errors(form):
+        return render_form(form, status=400 if request.method == "POST" else 200)
+    fields = form_fields(form)
+    return save_draft(unique_template_id(get_db(), fields["title"]), fields, new_template=True)
+
+
+@bp.route("/<template_id>/new-version", methods=["GET", "POST"])
+@role_required("reviewer")
+def new_version(template_id):
+    template = template_or_404(template_id)
+    db = get_db()
+    if template["retired_at"]:
+        flash("This template is retired, so it cannot have a new version.")
+        return redirect(url_for("sms_templates.history", template_id=template_id))
+    draft = sms_templates.pending_draft(db, template_id)
+    if draft is not None:
+        flash(f"Version {draft['version']} is waiting for review. It needs approving or "
+              "rejecting before anyone writes another version.")
+        return redirect(url_for("sms_templates.version", template_id=template_id,
+                                number=draft["version"]))
+    latest = sms_templates.versions_of(db, template_id)[0]
+    form = TemplateForm(data={name: latest[name] for name in
+                              ("title", "situation", "strategy", "when_to_use", "body")})
+    if not form.validate_on_submit() or findings_as_errors(form):
+        return render_form(form, template=template,
+                           status=400 if request.method == "POST" else 200)
+    return save_draft(template_id, form_fields(form), new_template=False)
+
+
+@bp.route("/<template_id>/v<int:number>/review", methods=["POST"])
+@role_required("reviewer")
+def review(template_id, number):
+    version = version_or_404(template_id, number)
+    form = ReviewForm()
+    if version["status"] != "draft":
+        flash(f"Version {number} was already {version['status']}; nothing changed.")
+        return redirect(url_for("sms_templates.version", template_id=template_id, number=number))
+    if version["authored_by"] == current_user.id:
+        form.decision.errors = [
+            "You wrote this version, so you cannot approve or reject it. Another reviewer "
+            "must read it: four eyes on every text that goes out."]
+        return show_version(template_id, number, review_form=form, status=403)
+    if not form.validate_on_submit() or not decision_is_complete(form, version):
+        return show_version(template_id, number, review_form=form, status=400)
+    status = "approved" if form.decision.data == "approve" else "rejected"
+    settle(version, status, (form.note.data or "").strip())
+    return redirect(url_for("sms_templates.version", template_id=template_id, number=number))
+
+
+def decision_is_complete(form, version):
+    """A rejection says why; an approval needs the text to pass every check today."""
+    if form.decision.data == "reject" and not (form.note.data or "").strip():
+        form.note.errors.append("Say why it is rejected, so the author knows what to change.")
+    if form.decision.data == "approve":
+        for finding in body_findings(version["body"],
+                                     service_name=current_app.config["SERVICE_NAME"]):
+            form.decision.errors.append(f"It cannot be approved: {finding.message}")
+    return not (form.note.errors or form.decision.errors)
+
+
+def settle(version, status, note):
+    db = get_db()
+    with write_transaction(db):
+        settled = sms_templates.settle_draft(
+            db, version["id"], status=status, reviewer_id=current_user.id,
+            reviewer_name=current_user.name, note=note, at=utc_now())
+        if settled:
+            events.record(db, action=f"template.{status}", subject_type="template_version",
+                          subject_id=version["id"], actor_type="user",
+                          actor_id=current_user.id,
+                          detail={"template_id": version["template_id"],
+                                  "version": version["version"],
+                                  "authored_by": version["authored_by"], "note": note})
+    if not settled:
+        flash(f"Version {version['version']} was reviewed by someone else first; "
+              "nothing changed.")
+    elif status == "approved":
+        flash(f"Approved version {version['version']} of “{version['title']}”. Workers "
+              "can use it now.")
+    else:
+        flash(f"Rejected version {version['version']} of “{version['title']}”. Workers "
+              "will not see it.")
+
+
+@bp.route("/<template_id>/retire", methods=["POST"])
+@role_required("reviewer")
+def retire(template_id):
+    template = template_or_404(template_id)
+    form = RetireForm()
+    db = get_db()
+    if not form.validate_on_submit():
+        versions = sms_templates.versions_of(db, template_id)
+        return render_template("sms_templates/history.html", template=template,
+                               versions=versions, retire_form=form,
+                               status_labels=STATUS_LABELS, situations=SITUATIONS), 400
+    reason = form.reason.data.strip()
+    latest = sms_templates.versions_of(db, template_id)[0]
+    with write_transaction(db):
+        retired = sms_templates.retire(db, template_id, retired_by=current_user.id,
+                                       reason=reason, at=utc_now())
+        if retired:
+            events.record(db, action="template.retired", subject_type="template_version",
+                          subject_id=latest["id"], actor_type="user", actor_id=current_user.id,
+                          detail={"template_id": template_id, "reason": reason})
+    flash(f"Retired “{latest['title']}”. Workers can no longer choose it; texts already "
+          "sent keep their record." if retired else "This template was already retired.")
+    return redirect(url_for("sms_templates.library"))
+
+
+def word_diff(old, new):
+    """[(kind, text)] with kind 'same', 'removed' or 'added', word by word."""
+    before = [word for word in re.split(r"(\s+)", old or "") if word]
+    after = [word for word in re.split(r"(\s+)", new or "") if word]
+    segments = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            segments.append(("same", "".join(before[i1:i2])))
+            continue
+        if i2 > i1:
+            segments.append(("removed", "".join(before[i1:i2])))
+        if j2 > j1:
+            segments.append(("added", "".join(after[j1:j2])))
+    return segments
+
+
+def field_changes(previous, version):
+    """The fields that differ from `previous`, each as a word diff; the text always."""
+    changes = []
+    for name, label in DIFFED_FIELDS:
+        old, new = previous[name] or "", version[name] or ""
+        if name == "situation":
+            old, new = SITUATIONS.get(old, old), SITUATIONS.get(new, new)
+        if old != new or name == "body":
+            changes.append({"label": label, "changed": old != new,
+                            "segments": word_diff(old, new)})
+    return changes
