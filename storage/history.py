@@ -162,9 +162,14 @@ def consent_at(db, contact_id, moment):
 
 
 def consents_between(db, contact_id, start, end):
+    """Consent entries recorded in [start, end], each with the id of the audit event
+    that recorded it (`event_id`, None if there is none) to order it exactly."""
     return list(db.query(
-        "SELECT consents.*, users.name AS recorded_by_name FROM consents"
-        " LEFT JOIN users ON users.id = consents.recorded_by"
+        "SELECT consents.*, users.name AS recorded_by_name,"
+        " (SELECT max(events.id) FROM events WHERE events.subject_type = 'contact'"
+        "    AND events.subject_id = consents.contact_id AND events.action LIKE 'consent.%'"
+        "    AND json_extract(events.detail, '$.consent_id') = consents.id) AS event_id"
+        " FROM consents LEFT JOIN users ON users.id = consents.recorded_by"
         " WHERE contact_id = ? AND recorded_at >= ? AND recorded_at <= ?"
         " ORDER BY recorded_at, consents.id",
         [contact_id, start, end]))

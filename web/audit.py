@@ -149,17 +149,19 @@ def timeline(db, message):
 
     entries = [{"at": event["at"], "what": ACTION_LABELS.get(event["action"], event["action"]),
                 "who": actor_name(event), "reason": event["detail"].get("reason"),
-                "kind": "event"}
+                "kind": "event", "sequence": event["id"]}
                for event in events.for_subject(db, "message", message["id"])]
     entries += [{"at": row["recorded_at"],
                  "what": f"Consent changed: {CONSENT_STATE_LABELS[row['state']].lower()}",
                  "who": row["recorded_by_name"] or "Mend", "reason": None,
-                 "kind": "consent", "consent": row}
+                 "kind": "consent", "consent": row, "sequence": row["event_id"] or 0}
                 for row in history.consents_between(db, message["contact_id"], start, end)]
     entries += [{"at": row["received_at"], "what": INBOUND_LABELS[row["kind"]],
-                 "who": "The person", "reason": None, "kind": "inbound", "inbound": row}
+                 "who": "The person", "reason": None, "kind": "inbound", "inbound": row,
+                 "sequence": 0}
                 for row in history.inbound_between(db, message["contact_id"], start, end)]
-    return sorted(entries, key=lambda entry: entry["at"])
+    # Times are kept to the second; within one second the audit log's order decides.
+    return sorted(entries, key=lambda entry: (entry["at"], entry["sequence"]))
 
 
 def consent_when_sent(db, message):

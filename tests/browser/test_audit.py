@@ -61,4 +61,5 @@ def test_an_admin_reads_the_charts_filters_history_and_reveals_a_number(live_ser
         "The provider refused it; checking the digits with the worker.")
     page.get_by_role("button", name="Show the full number").click()
     expect(page.locator("#number")).to_contain_text("+44 7911 123456")
+    save_screenshot(page, "audit-message.png")
     assert refused == []
