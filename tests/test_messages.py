@@ -78,3 +78,16 @@ def test_another_worker_cannot_open_change_or_cancel_it(other_worker, db, schedu
 def test_the_dashboard_lists_upcoming_texts_with_a_way_to_cancel(worker, scheduled):
     page = worker.get("/dashboard").get_data(as_text=True)
     assert f'href="/messages/{scheduled}#cancel"' in page
+
+
+def test_a_person_records_what_happened_to_an_unknown_text(worker, db, scheduled):
+    db.execute("UPDATE messages SET status = 'unknown' WHERE id = ?", [scheduled])
+    page_url = f"/messages/{scheduled}"
+    assert "will not send it again on its own" in worker.get(page_url).get_data(as_text=True)
+    refused = post_form(worker, f"{page_url}/settle", {"outcome": ""}, page=page_url)
+    assert "Choose what you found." in refused.get_data(as_text=True)
+    response = post_form(worker, f"{page_url}/settle", {"outcome": "not_sent"}, page=page_url)
+    assert "Recorded. Thank you for checking." in worker.get(response.headers["Location"]).get_data(as_text=True)
+    message = messages.get(db, scheduled)
+    assert (message["status"], message["status_reason"]) == ("failed", "Checked: it did not go out.")
+    assert events.for_subject(db, "message", scheduled)[-1]["action"] == "message.failed"

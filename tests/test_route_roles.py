@@ -26,6 +26,7 @@ ROUTE_ROLES = {
     "messages.show": STAFF,
     "messages.edit": STAFF,
     "messages.cancel": STAFF,
+    "messages.settle": STAFF,
     "admin.users_index": {"admin"},
     "webhooks.status_callback": {"twilio"},
     "sms_templates.library": STAFF,

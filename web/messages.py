@@ -37,6 +37,18 @@ EVENT_LABELS = {
 }
 
 
+SETTLE_CHOICES = {
+    "arrived": ("sent", "Checked: it did go out"),
+    "not_sent": ("failed", "Checked: it did not go out"),
+}
+
+
+class SettleForm(FlaskForm):
+    outcome = SelectField("What did you find?", validators=[DataRequired("Choose what you found.")],
+                          choices=[SelectChoice("", "Choose one")] + [
+                              SelectChoice(code, label) for code, (_, label) in SETTLE_CHOICES.items()])
+
+
 class CancelForm(FlaskForm):
     reason = SelectField("Why cancel it?", validators=[DataRequired("Choose why you are cancelling it.")],
                          choices=[SelectChoice("", "Choose a reason")] + [
@@ -78,7 +90,35 @@ def timeline(db, message_id):
 def show(message_id):
     message = message_or_404(message_id)
     return render_template("messages/show.html", message=message,
-                           timeline=timeline(get_db(), message_id), cancel_form=CancelForm())
+                           timeline=timeline(get_db(), message_id), cancel_form=CancelForm(),
+                           settle_form=SettleForm())
+
+
+@bp.route("/<int:message_id>/settle", methods=["POST"])
+@role_required("worker", "reviewer", "admin")
+def settle(message_id):
+    """A person records what happened to a text the dispatcher could not confirm.
+
+    Mend never resends on its own; if it did not go out, the worker writes a new one.
+    """
+    message = message_or_404(message_id)
+    db = get_db()
+    form = SettleForm()
+    if not form.validate_on_submit():
+        return render_template("messages/show.html", message=message,
+                               timeline=timeline(db, message_id), cancel_form=CancelForm(),
+                               settle_form=form), 400
+    status, label = SETTLE_CHOICES[form.outcome.data]
+    with write_transaction(db):
+        moved = messages.transition(db, message_id, from_statuses=("unknown",),
+                                    to_status=status, status_reason=f"{label}.")
+        if moved:
+            events.record(db, action=f"message.{status}", subject_type="message",
+                          subject_id=message_id, actor_type="user", actor_id=current_user.id,
+                          detail={"reason": form.outcome.data, "reason_label": label})
+    flash("Recorded. Thank you for checking." if moved else
+          "Someone has already recorded what happened to this text.")
+    return redirect(url_for("messages.show", message_id=message_id))
 
 
 @bp.route("/<int:message_id>/cancel", methods=["POST"])
@@ -89,7 +129,8 @@ def cancel(message_id):
     form = CancelForm()
     if not form.validate_on_submit():
         return render_template("messages/show.html", message=message,
-                               timeline=timeline(db, message_id), cancel_form=form), 400
+                               timeline=timeline(db, message_id), cancel_form=form,
+                               settle_form=SettleForm()), 400
     label = CANCEL_REASONS[form.reason.data]
     note = (form.note.data or "").strip()
     with write_transaction(db):
