@@ -39,11 +39,12 @@ DEFAULTS = {
     "LOGIN_LOCKOUT_MINUTES": "15",
     "TRUST_PROXY": "0",
     "NUMBER_RECONFIRM_DAYS": "30",
+    "RETENTION_DAYS": "365",
 }
 INTEGER_SETTINGS = ("SCHEDULER_INTERVAL", "STALE_AFTER_SECONDS",
                     "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "TRUST_PROXY",
                     "SEGMENTS_PER_SECOND", "SEND_CONCURRENCY", "MAX_SEND_ATTEMPTS",
-                    "NUMBER_RECONFIRM_DAYS")
+                    "NUMBER_RECONFIRM_DAYS", "RETENTION_DAYS")
 POSITIVE_SETTINGS = ("SCHEDULER_INTERVAL", "SEGMENTS_PER_SECOND", "SEND_CONCURRENCY",
                      "MAX_SEND_ATTEMPTS", "NUMBER_RECONFIRM_DAYS")
 BOOLEAN_SETTINGS = ("RUN_SCHEDULER_IN_PROCESS",)
@@ -93,6 +94,9 @@ def validate(config):
         parse_window(config["SEND_WINDOW"])
     except InvalidWindow as error:
         raise SettingsError(f"SEND_WINDOW: {error}.")
+    if not 1 <= config.get("RETENTION_DAYS", 365) <= 36500:
+        raise SettingsError("RETENTION_DAYS must be a number of days from 1 to 36500, "
+                            f"not {config.get('RETENTION_DAYS')!r}.")
     if config["SMS_BACKEND"] not in ("console", "twilio"):
         raise SettingsError("SMS_BACKEND must be 'console' or 'twilio'.")
     if config["SMS_BACKEND"] == "twilio":

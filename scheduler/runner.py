@@ -15,7 +15,7 @@ from filelock import FileLock, Timeout
 
 from sms import send_window
 from sms.gateways import ConsoleGateway
-from storage import alerts
+from storage import alerts, retention
 from storage.connection import connect
 
 from .dispatcher import DispatchSettings, dispatch_due, mark_abandoned_sends
@@ -86,11 +86,45 @@ class Ticker:
             log.exception("dispatcher tick failed")
 
 
+class RetentionJob:
+    """The daily job that removes the words of texts and replies past RETENTION_DAYS."""
+
+    def __init__(self, config):
+        self.config = config
+
+    def __call__(self):
+        db = connect(self.config["DATABASE_PATH"])
+        try:
+            result = retention.run(db, days=self.config["RETENTION_DAYS"], trigger="scheduler")
+            log.info("retention: removed the words of %s text(s) and %s repl(ies)",
+                     result.messages, result.replies)
+        except Exception:  # noqa: BLE001 - a failed run must not stop the scheduler
+            log.exception("retention run failed")
+        finally:
+            db.close()
+
+
+RETENTION_HOUR = 3  # local time: the quietest hour, outside any send window
+
+
 def _add_job(scheduler, ticker, interval):
     """One interval job; APScheduler's default 1 s misfire grace would skip ticks under load."""
     scheduler.add_job(ticker, "interval", seconds=interval, id="dispatch_due",
                       max_instances=1, coalesce=True, misfire_grace_time=max(30, interval * 6),
                       next_run_time=datetime.now(timezone.utc))
+
+
+def _add_retention_job(scheduler, config):
+    """Retention once a day at 03:30 local time; a run missed by up to 6 hours still runs."""
+    scheduler.add_job(RetentionJob(config), "cron", hour=RETENTION_HOUR, minute=30,
+                      timezone=config["TIMEZONE"], id="retention", max_instances=1,
+                      coalesce=True, misfire_grace_time=6 * 3600)
+
+
+def add_jobs(scheduler, ticker, config):
+    """The dispatcher every SCHEDULER_INTERVAL seconds, and retention once a day."""
+    _add_job(scheduler, ticker, config["SCHEDULER_INTERVAL"])
+    _add_retention_job(scheduler, config)
 
 
 def prepare(ticker, echo):
@@ -112,7 +146,7 @@ def run_forever(config, echo=print):
         ticker = Ticker(config)
         prepare(ticker, echo)
         scheduler = BlockingScheduler(timezone="UTC")
-        _add_job(scheduler, ticker, config["SCHEDULER_INTERVAL"])
+        add_jobs(scheduler, ticker, config)
 
         def stop(signum, frame):
             if ticker.stop.is_set():
@@ -143,7 +177,7 @@ def start_in_process(config):
     ticker = Ticker(config)
     prepare(ticker, log.info)
     scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
-    _add_job(scheduler, ticker, config["SCHEDULER_INTERVAL"])
+    add_jobs(scheduler, ticker, config)
     scheduler.start()
     scheduler.mend_lock = lock
     log.info("in-process dispatcher started (every %ss)", config["SCHEDULER_INTERVAL"])

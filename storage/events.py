@@ -5,11 +5,14 @@ hash, so an edit, a deletion or a reordering made behind the app's back is found
 """
 import hashlib
 import json
+from dataclasses import dataclass
 
 from .connection import to_db_time, utc_now, write_transaction
 
 GENESIS_HASH = "0" * 64
 ACTOR_TYPES = ("user", "system", "twilio", "person")
+_HASHED_COLUMNS = ("id", "at", "actor_type", "actor_id", "action", "subject_type",
+                   "subject_id", "detail")
 
 
 def canonical_content(event):
@@ -84,19 +87,60 @@ def count(db):
     return db.execute("SELECT count(*) FROM events").fetchone()[0]
 
 
-def verify_chain(db):
-    """Return (count, None) when intact, else (count_checked, problem description)."""
+APPEND_ONLY_TRIGGERS = ("events_append_only_update", "events_append_only_delete")
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What `verify` found: how many events checked out, the hash of the last good
+    one (the head), and the first problem, if any."""
+    count: int
+    head_hash: str
+    problem: str | None = None
+    broken_event_id: int | None = None
+    missing_triggers: tuple = ()
+
+    @property
+    def intact(self):
+        return self.problem is None and not self.missing_triggers
+
+
+def verify(db):
+    """Recompute every hash in id order; stop at the first event that does not fit.
+
+    Also reports whether the append-only triggers are still in place. Deleting the
+    newest events (truncating the tail) leaves a valid shorter chain: only a head
+    hash recorded elsewhere can show that.
+    """
+    present = {row[0] for row in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")}
+    missing = tuple(name for name in APPEND_ONLY_TRIGGERS if name not in present)
     prev_hash = GENESIS_HASH
     expected_id = 1
-    checked = 0
-    for row in db.query("SELECT * FROM events ORDER BY id"):
-        if row["id"] != expected_id:
-            return checked, f"event {expected_id} is missing (next is {row['id']})"
-        if row["prev_hash"] != prev_hash:
-            return checked, f"event {row['id']} does not follow event {row['id'] - 1}"
-        if event_hash(row, prev_hash) != row["hash"]:
-            return checked, f"event {row['id']} was altered (its hash does not match)"
-        prev_hash = row["hash"]
+    cursor = db.execute(f"SELECT {', '.join(_HASHED_COLUMNS)}, prev_hash, hash"
+                        " FROM events ORDER BY id")
+    for values in cursor:
+        event = dict(zip(_HASHED_COLUMNS, values))
+        stored_prev, stored_hash = values[-2], values[-1]
+        problem = None
+        if event["id"] != expected_id:
+            problem = f"event {expected_id} is missing (the next event is {event['id']})"
+        elif stored_prev != prev_hash:
+            problem = (f"event {event['id']} does not follow event {expected_id - 1}: "
+                       "an event before it was removed, added or reordered")
+        elif event_hash(event, prev_hash) != stored_hash:
+            problem = f"event {event['id']} was altered (its hash does not match its content)"
+        if problem:
+            cursor.close()
+            return ChainReport(count=expected_id - 1, head_hash=prev_hash, problem=problem,
+                               broken_event_id=min(expected_id, event["id"]),
+                               missing_triggers=missing)
+        prev_hash = stored_hash
         expected_id += 1
-        checked += 1
-    return checked, None
+    return ChainReport(count=expected_id - 1, head_hash=prev_hash, missing_triggers=missing)
+
+
+def verify_chain(db):
+    """Return (count, None) when intact, else (count_checked, problem description)."""
+    report = verify(db)
+    return report.count, report.problem

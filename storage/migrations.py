@@ -243,6 +243,52 @@ def m003_consent_and_inbox(db):
         db.execute(statement)
 
 
+@migrations()
+def m005_audit_search_retention_reveals(db):
+    """Full-text search of message bodies, indexes for keyset paging, retention
+    markers, and the ledger of admins' number reveals."""
+    db["messages"].enable_fts(["body"], create_triggers=True, tokenize="porter")
+    # sqlite-utils re-indexes a row on every UPDATE; only a change of body needs it
+    # (status changes are frequent, bodies change only when retention removes them).
+    db.execute("DROP TRIGGER messages_au")
+    db.execute(
+        """
+        CREATE TRIGGER messages_au AFTER UPDATE OF body ON messages BEGIN
+          INSERT INTO messages_fts (messages_fts, rowid, body)
+            VALUES ('delete', old.rowid, old.body);
+          INSERT INTO messages_fts (rowid, body) VALUES (new.rowid, new.body);
+        END
+        """
+    )
+    db["messages"].add_column("body_removed_at", str)
+    db["inbound_messages"].add_column("body_removed_at", str)
+    db.executescript(
+        """
+        CREATE INDEX messages_by_schedule ON messages (scheduled_for);
+        CREATE INDEX messages_by_template_version
+            ON messages (template_version_id, scheduled_for);
+        CREATE INDEX messages_awaiting_retention ON messages (scheduled_for)
+            WHERE body_removed_at IS NULL;
+        CREATE INDEX inbound_awaiting_retention ON inbound_messages (received_at)
+            WHERE body_removed_at IS NULL;
+        CREATE INDEX consents_by_time ON consents (state, recorded_at);
+
+        CREATE TABLE number_reveals (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts (id),
+            message_id INTEGER REFERENCES messages (id),
+            revealed_by INTEGER NOT NULL REFERENCES users (id),
+            reason TEXT NOT NULL,
+            revealed_at TEXT NOT NULL
+        );
+        CREATE TRIGGER number_reveals_append_only_update BEFORE UPDATE ON number_reveals
+            BEGIN SELECT RAISE(ABORT, 'number reveals are append-only'); END;
+        CREATE TRIGGER number_reveals_append_only_delete BEFORE DELETE ON number_reveals
+            BEGIN SELECT RAISE(ABORT, 'number reveals are append-only'); END;
+        """
+    )
+
+
 def upgrade(db):
     """Apply pending migrations; safe to run any number of times."""
     db.enable_wal()

@@ -43,6 +43,12 @@ ROUTE_ROLES = {
     "sms_templates.new_version": {"reviewer"},
     "sms_templates.review": {"reviewer"},
     "sms_templates.retire": {"reviewer"},
+    "audit.history_page": {"reviewer", "admin"},
+    "audit.export_csv": {"reviewer", "admin"},
+    "audit.message_page": {"reviewer", "admin"},
+    "audit.reveal_number": {"admin"},
+    "audit.dashboard": {"reviewer", "admin"},
+    "audit.chart_stylesheet": {"reviewer", "admin"},
 }
 TWILIO_ONLY = {"twilio"}
 ROLES = ("anonymous", "worker", "reviewer", "admin")

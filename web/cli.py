@@ -16,7 +16,7 @@ from storage.connection import connect
 
 from .auth import ROLES, hash_password
 
-db_cli = AppGroup("db", help="The database: upgrade it.")
+db_cli = AppGroup("db", help="The database: upgrade it, back it up.")
 users_cli = AppGroup("users", help="Staff accounts.")
 templates_cli = AppGroup("templates", help="The reviewed template library.")
 scheduler_cli = AppGroup("scheduler", help="The dispatcher that sends due texts.")

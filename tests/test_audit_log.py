@@ -1,0 +1,121 @@
+"""`flask --app app audit verify` proves the audit log was not altered behind the
+app's back, even by someone who can edit the SQLite file and drop its triggers."""
+import sqlite3
+
+import pytest
+
+from storage import events
+from tests.audit_helpers import tamper
+from tests.test_cli import flask_command
+
+
+@pytest.fixture
+def chained_db(db):
+    """At least six events: the starter library's, and two more at the end."""
+    for number in (1, 2):
+        events.record(db, action="test.event", subject_type="test", subject_id=number,
+                      detail={"n": number})
+    assert events.count(db) >= 6
+    return db
+
+
+def last_id(db):
+    return events.count(db)
+
+
+def verify(app):
+    return app.test_cli_runner().invoke(args=["audit", "verify"])
+
+
+def head_hash(db):
+    return db.execute("SELECT hash FROM events ORDER BY id DESC LIMIT 1").fetchone()[0]
+
+
+def test_an_intact_log_exits_0_with_the_count_and_the_head_hash(app, chained_db):
+    result = verify(app)
+    assert result.exit_code == 0, result.output
+    assert f"The audit log is intact: {last_id(chained_db)} event(s) checked." in result.output
+    assert f"Head hash: {head_hash(chained_db)}" in result.output
+
+
+@pytest.mark.parametrize("statements, problem", [
+    (["UPDATE events SET detail = '{\"n\": 50}' WHERE id = 3"],
+     "event 3 was altered (its hash does not match its content)"),
+    (["UPDATE events SET at = '2020-01-01T00:00:00+00:00' WHERE id = 5"],
+     "event 5 was altered (its hash does not match its content)"),
+    (["DELETE FROM events WHERE id = 3"],
+     "event 3 is missing (the next event is 4)"),
+    (["DELETE FROM events WHERE id = 1"],
+     "event 1 is missing (the next event is 2)"),
+    (["DELETE FROM events WHERE id = 3", "UPDATE events SET id = id - 1 WHERE id > 3"],
+     "event 3 does not follow event 2: an event before it was removed, added or reordered"),
+    (["UPDATE events SET id = 100 WHERE id = 3", "UPDATE events SET id = 3 WHERE id = 4",
+      "UPDATE events SET id = 4 WHERE id = 100"],
+     "event 3 does not follow event 2: an event before it was removed, added or reordered"),
+    (["INSERT INTO events (id, at, actor_type, action, subject_type, detail, prev_hash, hash)"
+      " SELECT id + 1, at, actor_type, action, subject_type, detail, hash, hash FROM events"
+      " WHERE id = (SELECT max(id) FROM events)"],
+     "event {after_last} was altered (its hash does not match its content)"),
+], ids=["edit detail", "edit time", "delete middle", "delete first", "delete and renumber",
+        "reorder", "forge an event"])
+def test_tampering_through_raw_sqlite_is_detected_naming_the_first_broken_event(
+        app, chained_db, database_path, statements, problem):
+    problem = problem.format(after_last=last_id(chained_db) + 1)
+    tamper(database_path, *statements)
+    result = verify(app)
+    assert result.exit_code == 1
+    assert f"The audit log has been altered: {problem}." in result.output
+
+
+def test_an_attacker_who_recomputes_one_hash_still_breaks_the_next_link(
+        app, chained_db, database_path):
+    row = dict(zip(("id", "at", "actor_type", "actor_id", "action", "subject_type",
+                    "subject_id", "detail", "prev_hash"),
+                   chained_db.execute("SELECT id, at, actor_type, actor_id, action,"
+                                      " subject_type, subject_id, detail, prev_hash"
+                                      " FROM events WHERE id = 2").fetchone()))
+    row["detail"] = '{"edited": true}'
+    forged = events.event_hash(row, row["prev_hash"])
+    tamper(database_path, f"UPDATE events SET detail = '{row['detail']}', hash = '{forged}'"
+                          " WHERE id = 2")
+    result = verify(app)
+    assert result.exit_code == 1
+    assert "event 3 does not follow event 2" in result.output
+
+
+def test_removed_append_only_triggers_are_reported(app, chained_db, database_path):
+    conn = sqlite3.connect(database_path)
+    conn.execute("DROP TRIGGER events_append_only_delete")
+    conn.commit()
+    conn.close()
+    result = verify(app)
+    assert result.exit_code == 1
+    assert ("The triggers that refuse edits and deletes are missing "
+            "(events_append_only_delete): someone removed them.") in result.output
+
+
+def test_deleting_the_newest_event_is_caught_only_by_the_recorded_head_hash(
+        app, chained_db, database_path):
+    """A chain cannot show that its tail was cut: the head hash printed by verify,
+    kept somewhere else, can."""
+    recorded, last = head_hash(chained_db), last_id(chained_db)
+    tamper(database_path, f"DELETE FROM events WHERE id = {last}")
+    result = verify(app)
+    assert result.exit_code == 0
+    assert f"The audit log is intact: {last - 1} event(s) checked." in result.output
+    assert f"Head hash: {recorded}" not in result.output
+
+
+def test_the_database_still_refuses_edits_and_deletes_of_events(chained_db):
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        chained_db.execute("UPDATE events SET detail = '{}' WHERE id = 2")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        chained_db.execute("DELETE FROM events WHERE id = 6")
+
+
+def test_verify_runs_as_an_operator_would_type_it(tmp_path):
+    assert flask_command(tmp_path, "db", "upgrade").returncode == 0
+    result = flask_command(tmp_path, "audit", "verify")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:2] == [
+        "The audit log is intact: 0 event(s) checked.", f"Head hash: {'0' * 64}"]
