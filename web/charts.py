@@ -73,17 +73,14 @@ def bar(title, labels, series, *, stacked=False, horizontal=False, percent=False
     kind = (pygal.HorizontalBar if horizontal
             else pygal.StackedBar if stacked else pygal.Bar)
     chart = kind(title=title, **{**CHART_OPTIONS, "x_label_rotation": label_rotation})
-    if percent:
-        chart.range = (0, 100)
-        chart.value_formatter = lambda value: f"{value:.0f}%"
-    chart.x_labels = labels
-    for name, values in series:
-        chart.add(name, values)
-    return chart
+    return _filled(chart, labels, series, percent=percent)
 
 
 def line(title, labels, series, *, percent=False):
-    chart = pygal.Line(title=title, **CHART_OPTIONS)
+    return _filled(pygal.Line(title=title, **CHART_OPTIONS), labels, series, percent=percent)
+
+
+def _filled(chart, labels, series, *, percent):
     if percent:
         chart.range = (0, 100)
         chart.value_formatter = lambda value: f"{value:.0f}%"

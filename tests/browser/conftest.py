@@ -4,7 +4,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -76,3 +76,14 @@ def log_in(page, server, email, password):
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+def add_person(page, server, name="Alex", phone="07911 123456"):
+    """Add a person who agreed in person, through the form, and land on their page."""
+    page.goto(f"{server.url}/contacts/new")
+    page.get_by_label("Preferred name").fill(name)
+    page.get_by_label("Mobile number").fill(phone)
+    page.get_by_label("How did they agree to be texted?").select_option("in_person")
+    page.get_by_label("I checked with them today that this number is safe to text").check()
+    page.get_by_role("button", name="Add person").click()
+    expect(page.get_by_role("heading", name=name)).to_be_visible()

@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from app import create_app
-from tests.browser.conftest import LiveServer, log_in
+from tests.browser.conftest import LiveServer, add_person, log_in
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -21,16 +21,6 @@ def assert_accessible(page, name):
     assert results.violations_count == 0, f"{name}:\n{results.generate_report()}"
 
 
-def add_alex(page, server):
-    page.goto(f"{server.url}/contacts/new")
-    page.get_by_label("Preferred name").fill("Alex")
-    page.get_by_label("Mobile number").fill("07911 123456")
-    page.get_by_label("How did they agree to be texted?").select_option("in_person")
-    page.get_by_label("I checked with them today that this number is safe to text").check()
-    page.get_by_role("button", name="Add person").click()
-    expect(page.get_by_role("heading", name="Alex")).to_be_visible()
-
-
 @pytest.mark.parametrize("width", [360, 1280])
 def test_the_full_flow_works_and_is_accessible_at_phone_and_desk_widths(live_server, browser, width):
     context = browser.new_context(viewport={"width": width, "height": 800}, locale="en-GB")
@@ -38,7 +28,7 @@ def test_the_full_flow_works_and_is_accessible_at_phone_and_desk_widths(live_ser
     page.set_default_timeout(10_000)
     log_in(page, live_server, "worker@example.org", PASSWORD)
     assert_accessible(page, "dashboard")
-    add_alex(page, live_server)
+    add_person(page, live_server)
     assert_accessible(page, "contact page")
 
     page.get_by_role("link", name="Write a text to Alex").click()
@@ -62,7 +52,7 @@ def test_the_full_flow_works_and_is_accessible_at_phone_and_desk_widths(live_ser
 
 def test_the_live_preview_counts_parts_as_the_worker_types(live_server, page):
     log_in(page, live_server, "worker@example.org", PASSWORD)
-    add_alex(page, live_server)
+    add_person(page, live_server)
     page.get_by_role("link", name="Write a text to Alex").click()
     page.get_by_label("Template").select_option(label="The door stays open")
     expect(page.locator("#preview-count")).to_have_text("GSM-7 · 95 characters · 1 part")
@@ -88,7 +78,7 @@ def closed_window_server(app_config, user_ids):
 def test_a_time_outside_the_window_is_refused_and_the_next_allowed_time_chosen(closed_window_server, page):
     server, opens = closed_window_server
     log_in(page, server, "worker@example.org", PASSWORD)
-    add_alex(page, server)
+    add_person(page, server)
     page.get_by_role("link", name="Write a text to Alex").click()
     page.get_by_label("Template").select_option(label="The door stays open")
     page.get_by_role("button", name="Continue").click()
@@ -103,7 +93,7 @@ def test_a_time_outside_the_window_is_refused_and_the_next_allowed_time_chosen(c
 
 def test_a_worker_cancels_a_scheduled_text(live_server, page):
     log_in(page, live_server, "worker@example.org", PASSWORD)
-    add_alex(page, live_server)
+    add_person(page, live_server)
     page.get_by_role("link", name="Write a text to Alex").click()
     page.get_by_label("Template").select_option(label="I got something wrong")
     page.get_by_label("Tomorrow morning").check()

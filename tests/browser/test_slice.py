@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in, save_screenshot
+from tests.browser.conftest import add_person, log_in, save_screenshot
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -15,12 +15,8 @@ def test_a_worker_adds_a_person_and_their_text_is_sent(live_server, page):
     expect(page.get_by_role("heading", name="Hello Sam")).to_be_visible()
 
     page.get_by_role("link", name="Add a person").first.click()
-    page.get_by_label("Preferred name").fill("Alex")
-    page.get_by_label("Mobile number").fill("07911 123456")
-    page.get_by_label("How did they agree to be texted?").select_option("in_person")
-    page.get_by_label("I checked with them today that this number is safe to text").check()
-    page.get_by_role("button", name="Add person").click()
-    expect(page.get_by_role("heading", name="Alex")).to_be_visible()
+    expect(page.get_by_role("heading", name="Add a person")).to_be_visible()
+    add_person(page, live_server)
     expect(page.locator("#consent-state")).to_have_text("Agreed to texts")
 
     page.get_by_role("link", name="Write a text to Alex").click()
