@@ -8,7 +8,7 @@ import pytest
 
 from app import create_app
 from scheduler.runner import acquire_lock
-from storage import events, migrations, sms_templates, users
+from storage import migrations, users
 from storage.connection import connect
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from storage import migrations
 from storage.connection import connect
-from tests.conftest import add_contact, prepare_database
+from tests.conftest import prepare_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
