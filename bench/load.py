@@ -361,22 +361,25 @@ class Twilio(threading.Thread):
 
     def run(self):
         started = time.monotonic()
-        try:
-            while not self.done.is_set():
-                self.settle_new()
-                if self.stop_at and time.monotonic() - started >= self.stop_at[0]:
-                    self.stop_at.pop(0)
-                    phone = self.stoppers.pop(0)
-                    self.inbound_text(phone, "STOP")
-                    self.stopped[phone] = time.time()
-                elif self.rng.random() < 0.3:
-                    phone = self.rng.choice(list(self.phones.values()))
-                    if phone not in self.stopped:
-                        self.inbound_text(phone, self.rng.choice(
-                            ["Thanks", "ok see you thursday", "Who is this?"]))
-                self.done.wait(0.2)
-        except Exception as error:  # noqa: BLE001 - counted as a problem
-            self.tally.problem(f"twilio thread: {type(error).__name__}: {error}")
+        while not self.done.is_set():
+            try:
+                self.tick(started)
+            except Exception as error:  # noqa: BLE001 - counted; Twilio would retry
+                self.tally.problem(f"twilio thread: {type(error).__name__}: {error}")
+            self.done.wait(0.2)
+
+    def tick(self, started):
+        self.settle_new()
+        if self.stop_at and time.monotonic() - started >= self.stop_at[0]:
+            self.stop_at.pop(0)
+            phone = self.stoppers.pop(0)
+            self.inbound_text(phone, "STOP")
+            self.stopped[phone] = time.time()
+        elif self.rng.random() < 0.3:
+            phone = self.rng.choice(list(self.phones.values()))
+            if phone not in self.stopped:
+                self.inbound_text(phone, self.rng.choice(
+                    ["Thanks", "ok see you thursday", "Who is this?"]))
 
 
 # --- checking ------------------------------------------------------------------
