@@ -138,17 +138,23 @@ def start_fake(latency):
     return process, process.stdout.readline().strip()
 
 
+def start_logged(command, env, log_path, **kwargs):
+    """Start `command` with its output appended to `log_path` (the child keeps the file)."""
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,
+                                stderr=subprocess.STDOUT, **kwargs)
+
+
 def start_web(env, log_path):
+    """gunicorn in its own session, so that killing its group kills its workers too."""
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    return subprocess.Popen([gunicorn, "-c", "gunicorn.conf.py", "app:create_app()"],
-                            cwd=ROOT, env=env, stdout=open(log_path, "ab"),
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    return start_logged([gunicorn, "-c", "gunicorn.conf.py", "app:create_app()"], env,
+                        log_path, start_new_session=True)
 
 
 def start_scheduler(env, log_path):
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "scheduler", "run"],
-                            cwd=ROOT, env=env, stdout=open(log_path, "ab"),
-                            stderr=subprocess.STDOUT)
+    return start_logged([sys.executable, "-m", "flask", "--app", "app", "scheduler", "run"],
+                        env, log_path)
 
 
 def wait_until_serving(base_url, process, log_path):
@@ -237,6 +243,8 @@ class Worker:
                 self.one_text()
         except Exception as error:  # noqa: BLE001 - counted, and the run goes on
             self.tally.problem(f"worker {self.email}: {type(error).__name__}: {error}")
+        finally:
+            self.session.close()
 
     def one_text(self):
         response = self.request("compose", "GET", "/compose/")
@@ -367,6 +375,7 @@ class Twilio(threading.Thread):
             except Exception as error:  # noqa: BLE001 - counted; Twilio would retry
                 self.tally.problem(f"twilio thread: {type(error).__name__}: {error}")
             self.done.wait(0.2)
+        self.session.close()
 
     def tick(self, started):
         self.settle_new()
@@ -498,10 +507,8 @@ def run_load(seconds=60, workers=30, *, fake_latency=0.05, web_workers=2, web_th
         elapsed = time.monotonic() - began
         if any(thread.is_alive() for thread in threads):
             tally.problem("a worker thread did not finish")
+        # Until every text is sent and Twilio's thread has reported it delivered.
         drained = wait_for_drain(database_path, twilio, scheduler)
-        for _ in range(20):  # callbacks for the last texts the fake took
-            if not twilio.settle_new():
-                break
     finally:
         twilio.done.set()
         twilio.join(timeout=60)
@@ -510,6 +517,7 @@ def run_load(seconds=60, workers=30, *, fake_latency=0.05, web_workers=2, web_th
         fake_state = requests.get(f"{fake_url}/_fake/state", timeout=60).json() \
             if fake.poll() is None else {"created": [], "arrivals": []}
         stop_process(fake)
+        fake.stdout.close()
     problems = list(tally.problems)
     if not drained:
         problems.append("the dispatcher did not finish sending in time")

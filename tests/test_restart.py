@@ -111,6 +111,7 @@ class Client(threading.Thread):
                 self.interrupted += 1
                 self.errors = (getattr(self, "errors", []) + [repr(error)])[-3:]
                 self.stop.wait(0.05)
+        self.session.close()
 
 
 def texts_scheduled(clients):
