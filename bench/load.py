@@ -542,7 +542,12 @@ def run_load(seconds=60, workers=30, *, fake_latency=0.05, web_workers=2, web_th
         "scheduled": len(tally.confirmed), "refused": tally.refused,
         "texts_at_fake": len(fake_state["created"]),
         "status_callbacks": twilio.callbacks, "inbound_webhooks": twilio.inbound,
-        "stops": len(twilio.stopped), "statuses": facts["statuses"],
+        "stops": len(twilio.stopped),
+        # Texts that reached the fake after the person's STOP was answered. Only a text
+        # already past its last consent check can: see tests/test_stop_during_batch.py.
+        "texts_after_stop": sum(1 for to, at in fake_state.get("arrivals", [])
+                                if to in twilio.stopped and at > twilio.stopped[to]),
+        "statuses": facts["statuses"],
         "audit_events": facts["events"], "integrity_check": facts["integrity"],
         "pages": {page: {"count": len(tally.times[page]),
                          "p50_ms": round(percentile(tally.times[page], 0.5) * 1000, 1)
@@ -592,7 +597,8 @@ def print_table(result, echo=print):
         echo(f"| {page} | {figures['count']} | {p50} | {p95} |")
     echo(f"Page requests: {result['page_requests']} ({result['requests_per_second']}/s); "
          f"webhooks: {result['status_callbacks']} status callbacks, "
-         f"{result['inbound_webhooks']} inbound ({result['stops']} STOP); "
+         f"{result['inbound_webhooks']} inbound ({result['stops']} STOP, "
+         f"{result['texts_after_stop']} texts after one); "
          f"texts scheduled: {result['scheduled']}, at the fake: {result['texts_at_fake']}; "
          f"statuses: {result['statuses']}")
     echo("Problems: " + ("none" if not result["problems"] else "; ".join(result["problems"])))
