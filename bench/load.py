@@ -57,6 +57,7 @@ from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN  # noqa: E402
 PAGES = ("login", "compose", "preview", "review", "confirm")
 CONTACTS_PER_WORKER = 3
 STOPS = 3  # people who text STOP during the run
+REPLIES_PER_SECOND = 2
 FROM_NUMBER = "+447700900123"
 TIMEZONE = "Europe/London"
 FINAL_STATES = {"sent", "delivered"}
@@ -384,11 +385,11 @@ class Twilio(threading.Thread):
             phone = self.stoppers.pop(0)
             self.inbound_text(phone, "STOP")
             self.stopped[phone] = time.time()
-        elif self.rng.random() < 0.3:
+        # Replies at REPLIES_PER_SECOND, however long the callbacks took.
+        while self.inbound < (time.monotonic() - started) * REPLIES_PER_SECOND:
             phone = self.rng.choice(list(self.phones.values()))
-            if phone not in self.stopped:
-                self.inbound_text(phone, self.rng.choice(
-                    ["Thanks", "ok see you thursday", "Who is this?"]))
+            self.inbound_text(phone, self.rng.choice(
+                ["Thanks", "ok see you thursday", "Who is this?"]))
 
 
 # --- checking ------------------------------------------------------------------
