@@ -39,6 +39,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -301,12 +302,14 @@ class Worker:
 
 # --- Twilio's side: status callbacks, replies and STOPs ----------------------------
 
-class Twilio(threading.Thread):
-    """Signed webhooks to the real server: callbacks for every text the fake took,
-    replies now and then, and STOPs from `stoppers` at set times."""
+class Twilio:
+    """Signed webhooks to the real server, as Twilio sends them, from two threads: one
+    posts status callbacks for every text the fake took (a few at a time, in order for
+    each text), the other sends replies at a steady rate and STOPs at set times."""
+
+    CALLBACK_SENDERS = 4
 
     def __init__(self, base_url, fake_url, phones, stoppers, stop_at, tally):
-        super().__init__(daemon=True)
         self.base = base_url
         self.fake = fake_url
         self.phones = phones
@@ -314,19 +317,46 @@ class Twilio(threading.Thread):
         self.stop_at = list(stop_at)
         self.tally = tally
         self.done = threading.Event()
-        self.session = requests.Session()
+        self.local = threading.local()
+        self.sessions = []
+        self.lock = threading.Lock()
         self.validator = RequestValidator(AUTH_TOKEN)
         self.rng = random.Random(7)
         self.posted = set()
         self.callbacks = 0
         self.inbound = 0
         self.stopped = {}  # phone -> time the STOP was answered
+        self.threads = [threading.Thread(target=self.loop, args=(self.settle_new,), daemon=True),
+                        threading.Thread(target=self.loop, args=(self.texts,), daemon=True)]
+        self.pool = ThreadPoolExecutor(max_workers=self.CALLBACK_SENDERS,
+                                       thread_name_prefix="twilio-callbacks")
+
+    def start(self):
+        self.started = time.monotonic()
+        for thread in self.threads:
+            thread.start()
+
+    def join(self, timeout):
+        self.done.set()
+        for thread in self.threads:
+            if thread.ident is not None:
+                thread.join(timeout=timeout)
+        self.pool.shutdown(wait=True)
+        for session in self.sessions:
+            session.close()
+
+    def session(self):
+        if getattr(self.local, "session", None) is None:
+            self.local.session = requests.Session()
+            with self.lock:
+                self.sessions.append(self.local.session)
+        return self.local.session
 
     def post(self, url, params):
         """POST params signed for `url` (PUBLIC_BASE_URL is the server's own address)."""
         signature = self.validator.compute_signature(url, params)
-        response = self.session.post(url, data=params, timeout=60,
-                                     headers={"X-Twilio-Signature": signature})
+        response = self.session().post(url, data=params, timeout=60,
+                                       headers={"X-Twilio-Signature": signature})
         if response.status_code >= 300 or LOCKED in response.text:
             self.tally.problem(f"webhook {urllib.parse.urlsplit(url).path} answered "
                                f"{response.status_code}")
@@ -339,7 +369,8 @@ class Twilio(threading.Thread):
         if error_code:
             params["ErrorCode"] = str(error_code)
         self.post(message["status_callback"], params)
-        self.callbacks += 1
+        with self.lock:
+            self.callbacks += 1
 
     def inbound_text(self, phone, body):
         params = {"MessageSid": "SM" + secrets.token_hex(16), "AccountSid": ACCOUNT_SID,
@@ -348,48 +379,53 @@ class Twilio(threading.Thread):
         self.post(f"{self.base}/webhooks/twilio/inbound", params)
         self.inbound += 1
 
-    def fake_state(self):
-        return self.session.get(f"{self.fake}/_fake/state", timeout=60).json()
-
-    def settle_new(self):
-        """Callbacks for texts the fake took since last time; True if there were any."""
-        fresh = [m for m in self.fake_state()["created"] if m["sid"] not in self.posted]
-        for message in fresh:
+    def report(self, message, roll):
+        """One text's callbacks, in the order Twilio might send them."""
+        try:
             self.status(message, "sent")
-            roll = self.rng.random()
+            self.status(message, "delivered")
             if roll < 0.1:
-                self.status(message, "delivered")
                 self.status(message, "delivered")  # Twilio retries: a duplicate
             elif roll < 0.2:
-                self.status(message, "delivered")
                 self.status(message, "sent")  # late and out of order: ignored
-            else:
-                self.status(message, "delivered")
-            self.posted.add(message["sid"])
-        return bool(fresh)
+        except Exception as error:  # noqa: BLE001 - counted; Twilio would retry
+            self.tally.problem(f"status callback: {type(error).__name__}: {error}")
+            with self.lock:
+                self.posted.discard(message["sid"])
 
-    def run(self):
-        started = time.monotonic()
-        while not self.done.is_set():
-            try:
-                self.tick(started)
-            except Exception as error:  # noqa: BLE001 - counted; Twilio would retry
-                self.tally.problem(f"twilio thread: {type(error).__name__}: {error}")
-            self.done.wait(0.2)
-        self.session.close()
+    def settle_new(self):
+        """Callbacks for the texts the fake took since last time."""
+        created = self.session().get(f"{self.fake}/_fake/state", timeout=60).json()["created"]
+        reports = []
+        for message in created:
+            with self.lock:
+                if message["sid"] in self.posted:
+                    continue
+                self.posted.add(message["sid"])
+            reports.append(self.pool.submit(self.report, message, self.rng.random()))
+        for report in reports:
+            report.result()
 
-    def tick(self, started):
-        self.settle_new()
-        if self.stop_at and time.monotonic() - started >= self.stop_at[0]:
+    def texts(self):
+        """Replies at REPLIES_PER_SECOND, and each STOP at its time."""
+        elapsed = time.monotonic() - self.started
+        if self.stop_at and elapsed >= self.stop_at[0]:
             self.stop_at.pop(0)
             phone = self.stoppers.pop(0)
             self.inbound_text(phone, "STOP")
             self.stopped[phone] = time.time()
-        # Replies at REPLIES_PER_SECOND, however long the callbacks took.
-        while self.inbound < (time.monotonic() - started) * REPLIES_PER_SECOND:
+        while self.inbound < elapsed * REPLIES_PER_SECOND and not self.done.is_set():
             phone = self.rng.choice(list(self.phones.values()))
             self.inbound_text(phone, self.rng.choice(
                 ["Thanks", "ok see you thursday", "Who is this?"]))
+
+    def loop(self, step):
+        while not self.done.is_set():
+            try:
+                step()
+            except Exception as error:  # noqa: BLE001 - counted; Twilio would retry
+                self.tally.problem(f"twilio: {type(error).__name__}: {error}")
+            self.done.wait(0.1)
 
 
 # --- checking ------------------------------------------------------------------
@@ -511,7 +547,6 @@ def run_load(seconds=60, workers=30, *, fake_latency=0.05, web_workers=2, web_th
         # Until every text is sent and Twilio's thread has reported it delivered.
         drained = wait_for_drain(database_path, twilio, scheduler)
     finally:
-        twilio.done.set()
         twilio.join(timeout=60)
         stop_process(scheduler)
         stop_process(web)
