@@ -55,7 +55,7 @@ from storage.connection import connect, to_db_time, utc_now  # noqa: E402
 from tests.conftest import PASSWORD, prepare_database  # noqa: E402
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN  # noqa: E402
 
-PAGES = ("login", "compose", "preview", "review", "confirm")
+PAGES = ("login", "compose", "preview", "review", "confirm", "message")
 CONTACTS_PER_WORKER = 3
 STOPS = 3  # people who text STOP during the run
 REPLIES_PER_SECOND = 2
@@ -193,6 +193,7 @@ class Tally:
         self.times = defaultdict(list)
         self.confirmed = []   # (message id, contact id)
         self.refused = 0      # a compose the app refused (e.g. the person texted STOP)
+        self.repeats = 0      # the same text confirmed again within minutes: kept as one
         self.problems = []
 
     def time(self, page, seconds):
@@ -296,8 +297,13 @@ class Worker:
                 return
             self.tally.problem(f"confirm answered {confirm.status_code} without a message")
             return
+        shown = self.request("message", "GET", match.group(0))  # the redirect, as a browser
         with self.tally.lock:
-            self.tally.confirmed.append((int(match.group(1)), int(contact_id)))
+            if shown is not None and "already scheduled" in shown.text:
+                # The same text to the same person moments ago: Mend kept it as one.
+                self.tally.repeats += 1
+            else:
+                self.tally.confirmed.append((int(match.group(1)), int(contact_id)))
 
 
 # --- Twilio's side: status callbacks, replies and STOPs ----------------------------
@@ -576,6 +582,7 @@ def run_load(seconds=60, workers=30, *, fake_latency=0.05, web_workers=2, web_th
         "page_requests": requests_made,
         "requests_per_second": round(requests_made / elapsed, 1) if elapsed else None,
         "scheduled": len(tally.confirmed), "refused": tally.refused,
+        "repeats": tally.repeats,
         "texts_at_fake": len(fake_state["created"]),
         "status_callbacks": twilio.callbacks, "inbound_webhooks": twilio.inbound,
         "stops": len(twilio.stopped),
@@ -635,7 +642,8 @@ def print_table(result, echo=print):
          f"webhooks: {result['status_callbacks']} status callbacks, "
          f"{result['inbound_webhooks']} inbound ({result['stops']} STOP, "
          f"{result['texts_after_stop']} texts after one); "
-         f"texts scheduled: {result['scheduled']}, at the fake: {result['texts_at_fake']}; "
+         f"texts scheduled: {result['scheduled']} (and {result['repeats']} repeated confirms "
+         f"kept as one), at the fake: {result['texts_at_fake']}; "
          f"statuses: {result['statuses']}")
     echo("Problems: " + ("none" if not result["problems"] else "; ".join(result["problems"])))
 
