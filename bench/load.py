@@ -249,6 +249,13 @@ class Worker:
         finally:
             self.session.close()
 
+    def personal_line(self):
+        """Varied, as people's texts are (the same text twice in minutes is kept as one)."""
+        day = self.rng.choice(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"])
+        hour = self.rng.randint(9, 17)
+        return self.rng.choice([f"I'm around on {day} at {hour}:00 if that helps.",
+                                f"Sorry I was late on {day}.", ""])
+
     def one_text(self):
         response = self.request("compose", "GET", "/compose/")
         if response is None or response.status_code != 200:
@@ -267,8 +274,7 @@ class Worker:
         form = {"csrf_token": CSRF.search(page).group(1), "contact_id": contact_id,
                 "situation": "", "template_version_id": template_id,
                 "next_meeting_at": meeting.strftime("%Y-%m-%dT%H:%M"),
-                "personal": self.rng.choice(["Sorry I was late on Tuesday.",
-                                             "I'm around on Thursday if that helps.", ""]),
+                "personal": self.personal_line(),
                 "when": "now", "send_at_local": ""}
         preview = self.request("preview", "POST", "/compose/preview", data=form)
         if preview is None:
