@@ -14,8 +14,10 @@ worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-max_requests = 2000
-max_requests_jitter = 200
+# Workers are not recycled after N requests: with gthread, a worker that restarts for
+# max_requests resets connections it has accepted but not served (gunicorn issue #3038),
+# and a reset webhook is a lost STOP or delivery report. `bench/load.py` found it.
+max_requests = 0
 limit_request_line = 8190
 limit_request_fields = 100
 accesslog = "-"

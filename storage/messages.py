@@ -86,6 +86,17 @@ def update_scheduled(db, message_id, *, template_version_id, body, encoding, cha
     return cursor.rowcount == 1
 
 
+def recent_duplicate(db, *, contact_id, worker_id, body, since):
+    """A text this worker made to this contact with this exact body since `since`, and
+    not cancelled: the id of the newest, or None. (A repeated confirm is the same text.)"""
+    row = db.execute(
+        "SELECT id FROM messages WHERE contact_id = ? AND worker_id = ? AND body = ?"
+        " AND created_at >= ? AND status != 'cancelled' AND purpose = 'repair'"
+        " ORDER BY id DESC LIMIT 1",
+        [contact_id, worker_id, body, to_db_time(since)]).fetchone()
+    return row[0] if row else None
+
+
 def recent_template_ids(db, worker_id, limit=5):
     """The templates this worker used most recently, newest first."""
     return [row["template_id"] for row in db.query(

@@ -78,6 +78,7 @@ class FakeTwilio:
         self.segments_per_second = segments_per_second
         self.callback_base = callback_base
         self.created = []           # every message accepted, in order
+        self.arrivals = []          # (To, time.time()) for every create, as it arrives
         self.refused = []           # (to, status, code) for every create refused
         self.lists = 0              # how many list requests were answered
         self.number_errors = {}     # To -> (status, code), every time
@@ -152,8 +153,10 @@ class FakeTwilio:
 
     def state(self):
         return {"created": [{"sid": m["sid"], "to": m["to"], "body": m["body"],
-                             "num_segments": m["num_segments"], "received_at": m["_received_at"]}
+                             "num_segments": m["num_segments"], "received_at": m["_received_at"],
+                             "status_callback": m["_status_callback"]}
                             for m in self.created],
+                "arrivals": [list(item) for item in self.arrivals],
                 "refused": [list(item) for item in self.refused],
                 "max_in_flight": self.max_in_flight, "lists": self.lists}
 
@@ -228,9 +231,10 @@ class FakeTwilio:
 
     def handle_create(self, form):
         """Returns (status, payload) for a create request."""
-        with self._lock:
-            fault = self.faults.popleft() if self.faults else None
         to = form.get("To")
+        with self._lock:
+            self.arrivals.append((to, time.time()))
+            fault = self.faults.popleft() if self.faults else None
         if not to:
             return 400, _error(400, 21604)
         if not form.get("Body"):
@@ -347,6 +351,7 @@ class FakeTwilio:
                     if settings.get("reset"):
                         with fake._lock:
                             fake.created.clear()
+                            fake.arrivals.clear()
                             fake.refused.clear()
                             fake.max_in_flight = 0
                     return self._send(200, {"ok": True})

@@ -106,3 +106,17 @@ def test_admin_pages_refuse_workers_and_reviewers(worker, reviewer, admin):
     page = admin.get("/admin/users").get_data(as_text=True)
     for email, _, _ in ACCOUNTS.values():
         assert email in page
+
+
+def test_no_one_is_logged_in_without_the_user_login_event(app, client, db):
+    """The attempt, the audit event and the session go together: here the audit log
+    refuses the event (a trigger stands in for a crash mid-login), so none is kept."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # answer 500 as production does
+    db.execute("CREATE TRIGGER refuse_login_event BEFORE INSERT ON events"
+               " WHEN NEW.action = 'user.login'"
+               " BEGIN SELECT RAISE(ABORT, 'the audit log is unavailable'); END")
+
+    assert log_in(client, "worker@example.org").status_code == 500
+
+    assert list(db.query("SELECT * FROM login_attempts WHERE succeeded = 1")) == []
+    assert client.get("/dashboard").headers["Location"].startswith("/login")

@@ -240,3 +240,33 @@ def test_recently_used_templates_come_first(worker, db, alex):
     titles = re.findall(r"<option[^>]*>([^<]+)</option>", select)
     assert titles[:2] == ["Choose a template", "I got something wrong"]
     assert select.index('label="Recently used by you"') < select.index("I got something wrong")
+
+
+def test_a_double_click_on_schedule_schedules_the_text_once(worker, db, alex):
+    """Under load the confirm page answers slowly and people click again: the same
+    confirm form arriving twice must not text the person twice."""
+    template = version_id(db, "door-stays-open")
+    review = compose(worker, alex, template, action="review").get_data(as_text=True)
+    seen = re.search(r'name="seen_warnings" value="([0-9a-f]*)"', review)
+    confirm = dict(seen_warnings=seen.group(1) if seen else "")
+
+    first = compose(worker, alex, template, action="confirm", **confirm)
+    second = compose(worker, alex, template, action="confirm", **confirm)
+
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+    assert len(messages.for_contact(db, alex)) == 1
+    page = worker.get(second.headers["Location"]).get_data(as_text=True)
+    assert "already scheduled" in page
+    [scheduled] = [e for e in events.for_subject(db, "message", messages.for_contact(db, alex)[0]["id"])
+                   if e["action"] == "message.scheduled"]
+    assert scheduled["actor_id"] is not None
+
+
+def test_the_same_text_again_later_is_a_new_text(worker, db, alex):
+    template = version_id(db, "door-stays-open")
+    assert schedule_text(worker, alex, template).status_code == 302
+    ten_minutes_ago = to_db_time(datetime.now(timezone.utc) - timedelta(minutes=10))
+    db.execute("UPDATE messages SET created_at = ?", [ten_minutes_ago])
+    assert schedule_text(worker, alex, template).status_code == 302
+    assert len(messages.for_contact(db, alex)) == 2

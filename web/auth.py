@@ -14,7 +14,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from storage import events, users
-from storage.connection import from_db_time, utc_now
+from storage.connection import from_db_time, utc_now, write_transaction
 
 from .database import get_db
 
@@ -118,8 +118,14 @@ def login():
         row = users.by_email(db, email)
         ok = bool(row and row["active"] and password_matches(row["password_hash"],
                                                              form.password.data))
-        users.record_login_attempt(db, email=email, remote_addr=request.remote_addr,
-                                   succeeded=ok)
+        # The attempt and the audit event are one write, made before the session is:
+        # nobody is logged in without a `user.login` event, even if the process dies.
+        with write_transaction(db):
+            users.record_login_attempt(db, email=email, remote_addr=request.remote_addr,
+                                       succeeded=ok)
+            if ok:
+                events.record(db, action="user.login", subject_type="user",
+                              subject_id=row["id"], actor_type="user", actor_id=row["id"])
         if not ok:
             form.password.errors.append(
                 "That email address and password do not match an account. "
@@ -128,8 +134,6 @@ def login():
         session.clear()  # a fresh session after login: no session fixation
         session.permanent = True
         login_user(User(row))
-        events.record(db, action="user.login", subject_type="user", subject_id=row["id"],
-                      actor_type="user", actor_id=row["id"])
         return redirect(url_for("dashboard.index"))
     return render_template("login.html", form=form)
 

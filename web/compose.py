@@ -30,6 +30,9 @@ from .formatting import CONSENT_STATE_LABELS
 bp = Blueprint("compose", __name__, url_prefix="/compose")
 
 PERSONAL_LINE_MAX = 160
+# The same text to the same person from the same worker within this time is one text
+# confirmed twice (a double click, a resubmitted form on a slow connection).
+REPEAT_WINDOW = timedelta(minutes=2)
 
 
 def optional_int(value):
@@ -276,8 +279,12 @@ def compose():
                                masked=mask(draft.contact["phone"]),
                                fingerprint=fingerprint(draft.rendered.body),
                                held_for_warnings=action == "confirm")
-    message_id = schedule(db, draft, form)
-    flash("Your text is scheduled. You can change or cancel it until it goes.")
+    message_id, created = schedule(db, draft, form)
+    if created:
+        flash("Your text is scheduled. You can change or cancel it until it goes.")
+    else:
+        flash("This text was already scheduled a moment ago, so it was not scheduled "
+              "again. You can change or cancel it until it goes.")
     return redirect(url_for("messages.show", message_id=message_id))
 
 
@@ -321,7 +328,16 @@ def preview_json(draft, errors=None):
 
 
 def schedule(db, draft, form):
+    """Store the text and its event; (message id, True). If this worker confirmed the
+    same text to the same person moments ago, nothing is stored: (that id, False).
+    The check and the insert share one write transaction, so two confirms at once
+    cannot both pass it."""
     with write_transaction(db):
+        repeat = messages.recent_duplicate(
+            db, contact_id=draft.contact["id"], worker_id=current_user.id,
+            body=draft.rendered.body, since=utc_now() - REPEAT_WINDOW)
+        if repeat is not None:
+            return repeat, False
         if form.number_reconfirmed.data:
             contacts.mark_number_confirmed(db, draft.contact["id"])
             events.record(db, action="contact.number_confirmed", subject_type="contact",
@@ -337,7 +353,7 @@ def schedule(db, draft, form):
         events.record(db, action="message.scheduled", subject_type="message",
                       subject_id=message_id, actor_type="user", actor_id=current_user.id,
                       detail=scheduled_detail(draft))
-    return message_id
+    return message_id, True
 
 
 def scheduled_detail(draft):
