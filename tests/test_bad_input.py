@@ -11,3 +11,18 @@ def test_a_form_too_large_to_accept_gets_the_413_page_not_a_500(client, worker):
                                        "preferred_name": "x" * 300_000})
         assert response.status_code == 413
         assert "That was too much to send at once" in response.get_data(as_text=True)
+
+
+def test_an_id_in_a_url_too_big_for_sqlite_is_not_found_not_a_500(app, worker, reviewer):
+    """Ids past SQLite's largest integer (2**63 - 1) raised OverflowError in the query."""
+    too_big = 2 ** 63
+    for who, url in ((worker, f"/contacts/{too_big}"), (worker, f"/messages/{too_big}"),
+                     (worker, f"/contacts/{10 ** 30}/edit"),
+                     (reviewer, f"/templates/still-here-next-meeting/v{too_big}")):
+        assert who.get(url).status_code == 404, url
+    token = csrf_token(worker, "/contacts/new")
+    for url in (f"/contacts/{too_big}/consent", f"/messages/{too_big}/cancel",
+                f"/inbox/{too_big}/read", f"/inbox/contact/{too_big}/read"):
+        assert worker.post(url, data={"csrf_token": token}).status_code == 404, url
+    # the largest id SQLite can hold is still a well-formed URL: simply not found
+    assert worker.get(f"/contacts/{too_big - 1}").status_code == 404
