@@ -26,3 +26,33 @@ def test_an_id_in_a_url_too_big_for_sqlite_is_not_found_not_a_500(app, worker, r
         assert worker.post(url, data={"csrf_token": token}).status_code == 404, url
     # the largest id SQLite can hold is still a well-formed URL: simply not found
     assert worker.get(f"/contacts/{too_big - 1}").status_code == 404
+
+
+CALENDAR_EDGES = ["0001-01-01T00:00+01:00", "0001-01-01T00:00+23:59", "9999-12-31T23:59-01:00"]
+
+
+def test_a_date_at_the_ends_of_the_calendar_is_unreadable_not_a_500(worker, db):
+    """A forged datetime-local value whose offset pushes it past year 1 or 9999 raised
+    OverflowError in the compose form and the live preview."""
+    from sms.scheduling import parse_local
+    from storage import sms_templates
+    from tests.conftest import add_contact, contact_id_from, post_form
+
+    contact_id = contact_id_from(add_contact(worker))
+    version = next(v for v in sms_templates.usable_versions(db) if "next_meeting" in v["body"])
+    for typed in CALENDAR_EDGES:
+        assert parse_local(typed, "Europe/London") is None
+        assert parse_local(typed.replace("T", " "), "Asia/Tokyo") is None
+        form = {"contact_id": contact_id, "template_version_id": version["id"], "when": "at",
+                "send_at_local": typed, "next_meeting_at": typed, "action": "review",
+                "number_reconfirmed": "y"}
+        page = post_form(worker, "/compose/", form)
+        assert page.status_code == 200
+        assert "That meeting date and time could not be read" in page.get_data(as_text=True)
+        preview = post_form(worker, "/compose/preview", form, page="/compose/")
+        assert preview.status_code == 200
+        assert preview.get_json()["errors"]["next_meeting_at"] == [
+            "That meeting date and time could not be read. Choose it again."]
+        form["next_meeting_at"] = "2026-12-03T14:00"
+        page = post_form(worker, "/compose/", form)
+        assert "That date and time could not be read" in page.get_data(as_text=True)
