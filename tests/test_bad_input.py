@@ -56,3 +56,17 @@ def test_a_date_at_the_ends_of_the_calendar_is_unreadable_not_a_500(worker, db):
         form["next_meeting_at"] = "2026-12-03T14:00"
         page = post_form(worker, "/compose/", form)
         assert "That date and time could not be read" in page.get_data(as_text=True)
+
+
+def test_a_person_link_with_a_non_ascii_digit_opens_compose_with_no_one_chosen(worker):
+    """`/compose/?contact=²`: "²".isdigit() is True but int("²") raises ValueError (a 500)."""
+    from tests.conftest import add_contact
+    from web.compose import optional_int
+
+    add_contact(worker)
+    for odd in ("²", "١", "𝟗", "1²"):
+        assert optional_int(odd) is None
+        response = worker.get(f"/compose/?contact={odd}")
+        assert response.status_code == 200
+        assert "Who is this text for?" in response.get_data(as_text=True)
+    assert optional_int(" 12 ") == 12
