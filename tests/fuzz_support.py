@@ -62,6 +62,11 @@ CLOCK_TIMES = ["24:00", "24:01", "23:60", "9.30", "9:3", "-1:00", "00:00", "25:0
                "٠٩:٣٠", "09:00:00", "9", "0900", "09h00", "9am", "12:00 pm", "08:00",
                "21:00", "10:00", "18:30", "08:59", "21:01", "２１:００"]
 
+# Numbers that are not what they seem: digits outside ASCII ("²".isdigit() is True, but
+# int("²") raises), numbers too big for SQLite, and forms int() and float() half accept.
+NUMBERS = ["²", "١٢", "٣", "𝟗", "߁", "٠", "1²", "-1", "0", " 1", "1_000", "0x10", "1e3",
+           "1.5", "9" * 30, str(2 ** 63), str(2 ** 63 - 1), "NaN"]
+
 PHONES = ["07911 123456", "+447911123456", "07922 654321", "+1 202 555 0100", "0", "+",
           "+44" + "9" * 30, "07911\x00123456", "٠٧٩١١١٢٣٤٥٦", "tel:+447911123456",
           "+44 (0) 7911 123456", "0044 7911 123456", "999", "112", "+447700900123"]
@@ -84,6 +89,7 @@ def free_text():
     characters, very long strings and raw bytes that are not UTF-8."""
     return one_kind_of(
         nasty=st.sampled_from(NASTY),
+        number=st.sampled_from(NUMBERS),
         unicode=st.text(max_size=40),
         control=st.text(st.characters(max_codepoint=0x9f), max_size=20),
         long=long_text(),

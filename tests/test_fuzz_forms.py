@@ -24,14 +24,15 @@ from storage import contacts, inbound, messages, sms_templates
 from storage.connection import utc_now
 from tests.conftest import ACCOUNTS, CSRF_PATTERN, client_for, csrf_token
 from tests.fuzz_support import (CLOCK_TIMES, PHONES, capture_errors, check_database,
-                                check_response, clock_times, datetimes_typed, free_text,
+                                check_response, clock_times, datetimes_typed, form_body,
+                                free_text,
                                 occurrences, post_pairs, release)
 from web import auth, compose, contacts as contact_views, inbox, messages as message_views
 from web import sms_templates as template_views
 from web.contacts import CONFIRM_BY_TEXT
 
 EXAMPLES_PER_FORM = 50
-EXAMPLES_PER_RICH_FORM = 150
+EXAMPLES_PER_RICH_FORM = 120
 RICH_FORMS = ["compose.compose", "compose.preview", "contacts.edit", "contacts.new",
               "messages.edit"]
 WEBHOOK_ENDPOINTS = {"webhooks.inbound", "webhooks.status_callback"}  # test_fuzz_webhooks.py
@@ -392,3 +393,48 @@ class _FirstChoice:
 
     def draw(self, strategy, label=None):
         return find(strategy, lambda value: True)
+
+
+# --- Query strings on every page -------------------------------------------------------
+# Some pages read the query string (`/compose/?contact=`, `?q=`, `/inbox/unmatched?all=`).
+# A link can carry anything, so every GET route gets hostile query strings too.
+
+QUERY_NAMES = ["q", "contact", "all", "next", "page", "m", "from", "to", "status"]
+EXAMPLES_OF_QUERIES = 40
+
+
+def path_values(world):
+    """A real value for each URL argument; a new argument name fails until named here."""
+    return {"contact_id": world.contact_id, "message_id": world.new_message(),
+            "inbound_id": world.new_inbound(), "template_id": world.new_template(),
+            "number": 1}
+
+
+@settings(max_examples=EXAMPLES_OF_QUERIES)
+@given(data=st.data())
+def test_hostile_query_strings_on_every_page_never_break_mend(world, database_path, data):
+    """One hostile query string per example, sent to every page (built from url_map)."""
+    from flask import url_for
+
+    pairs = []
+    for name in QUERY_NAMES:  # each name a page reads: left out, once, or repeated
+        pairs += [(name, value) for value in data.draw(occurrences(free_text()), label=name)]
+    pairs += data.draw(st.lists(st.tuples(free_text(), free_text()), max_size=2),
+                       label="other names")
+    query = form_body([(name, value[:2000]) for name, value in pairs])
+    client, _ = world.client(data.draw(st.sampled_from(["worker", "reviewer", "admin",
+                                                        "anonymous"]), label="who"))
+    values = path_values(world)
+    for rule in sorted(world.app.url_map.iter_rules(), key=lambda rule: rule.rule):
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        assert set(rule.arguments) <= set(values), f"no value for {rule.rule}'s arguments"
+        with world.app.test_request_context():
+            path = url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
+        errors = capture_errors()
+        try:
+            response = client.get(f"{path}?{query}")
+        finally:
+            release(errors)
+        check_response(response, errors, f"GET {path}?{query[:200]}")
+    check_database(database_path)
