@@ -37,11 +37,15 @@ def parse_local(text, zone):
         naive = datetime.fromisoformat((text or "").strip())
     except ValueError:
         return None
-    if naive.tzinfo is not None:
-        return naive.astimezone(timezone.utc)
     # fold=0: the first reading of a repeated hour, and a gap time keeps the
     # pre-transition offset, which lands it one hour later on the new clock.
-    return naive.replace(tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+    typed = naive if naive.tzinfo is not None else naive.replace(tzinfo=ZoneInfo(zone))
+    try:
+        moment = typed.astimezone(timezone.utc)
+        moment.astimezone(ZoneInfo(zone))  # it can be shown back in the service's zone
+    except OverflowError:  # the first or last day of the calendar, shifted past its end
+        return None
+    return moment
 
 
 def tomorrow_morning(now, zone, window):

@@ -1,4 +1,16 @@
 """The web layer: one blueprint per concern, thin views over `sms/` and `storage/`."""
+from werkzeug.routing import IntegerConverter
+
+SQLITE_MAX_INTEGER = 2 ** 63 - 1
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in a URL: no larger than SQLite's largest integer, so an id too long
+    to be a row's is "not found" (404) rather than an OverflowError in the query."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", SQLITE_MAX_INTEGER)
+        super().__init__(map, *args, **kwargs)
 
 
 def register(app):
@@ -6,6 +18,7 @@ def register(app):
                    database, errors, formatting, health, inbox, logging_setup, messages,
                    security, sms_templates, webhooks)
 
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     logging_setup.init_app(app)
     database.init_app(app)
     security.init_app(app)

@@ -161,4 +161,6 @@ def init_app(app):
 
     @app.context_processor
     def inject_forms():
-        return {"logout_form": LogoutForm()}
+        # formdata=None: the logout button never reads the request's form. Reading it
+        # here would re-raise a 413 (body too large) inside the error page itself.
+        return {"logout_form": LogoutForm(formdata=None)}

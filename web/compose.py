@@ -38,7 +38,8 @@ REPEAT_WINDOW = timedelta(minutes=2)
 def optional_int(value):
     """Select values: '' (the "Choose..." option) or anything not a number is None."""
     text = str(value).strip() if value is not None else ""
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    # isascii: "²" and "١" pass isdigit() but are not ids (int("²") raises ValueError)
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
 
 
 class ComposeForm(FlaskForm):
@@ -261,9 +262,9 @@ def compose():
     search = request.args.get("q", "").strip()[:80]
     fill_choices(db, form, search)
     if request.method == "GET":
-        chosen = request.args.get("contact", "")
-        if chosen.isdigit():
-            form.contact_id.data = int(chosen)
+        chosen = optional_int(request.args.get("contact", ""))
+        if chosen is not None:
+            form.contact_id.data = chosen
         return compose_page(form, search=search)
     if request.form.get("use_next_allowed"):
         form.when.data = "at"

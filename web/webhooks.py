@@ -12,6 +12,7 @@ import urllib.parse
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
+from . import SQLITE_MAX_INTEGER
 from .database import get_db
 from .inbound_texts import receive_text
 from .security import csrf
@@ -71,6 +72,23 @@ PROVIDER_STATUSES = {
 }
 
 
+def message_id_param(text):
+    """`?m=`, the message id Mend put in the callback URL. ValueError (so `.get(type=...)`
+    gives None and the SID is used instead) when it cannot be a row id."""
+    value = int(text)
+    if not 0 < value <= SQLITE_MAX_INTEGER:
+        raise ValueError(f"{text!r} is not a message id")
+    return value
+
+
+def error_code_param(text):
+    """Twilio's ErrorCode: a number of up to five digits; ValueError for anything else."""
+    value = int(text)
+    if not 0 <= value < 1_000_000:
+        raise ValueError(f"{text!r} is not a Twilio error code")
+    return value
+
+
 @bp.route("/status", methods=["POST"])
 @twilio_signed
 def status_callback():
@@ -89,8 +107,8 @@ def status_callback():
     to_status = PROVIDER_STATUSES.get(provider_status)
     if to_status is None:
         return empty_twiml()
-    message_id = request.args.get("m", type=int)
-    code = request.form.get("ErrorCode", type=int)
+    message_id = request.args.get("m", type=message_id_param)
+    code = request.form.get("ErrorCode", type=error_code_param)
     db = get_db()
     outcome = delivery.apply_provider_status(
         db, message_id=message_id, provider_sid=sid, to_status=to_status,
