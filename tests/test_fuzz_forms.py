@@ -26,6 +26,7 @@ from tests.fuzz_support import (PHONES, capture_errors, check_database, check_re
                                 clock_times, datetimes_typed, form_body, free_text,
                                 occurrences, post_pairs, release)
 from web import auth, compose, contacts as contact_views, inbox, messages as message_views
+from web import audit as audit_views
 from web import sms_templates as template_views
 
 EXAMPLES_PER_FORM = 50
@@ -289,6 +290,9 @@ FORMS = {
         "reviewer", template_views.ReviewForm,
         lambda w, d: f"/templates/{d.draw(template_path(w.new_template('draft')))}/v"
                      f"{d.draw(path_id(1))}/review"),
+    "audit.reveal_number": FormSpec(
+        "admin", audit_views.RevealForm,
+        lambda w, d: f"/audit/messages/{d.draw(path_id(w.new_message()))}/reveal"),
     "sms_templates.retire": FormSpec(
         "reviewer", template_views.RetireForm,
         lambda w, d: f"/templates/{d.draw(template_path(w.new_template()))}/retire"),
