@@ -2,12 +2,15 @@
 import json
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 from storage import migrations
 from storage.connection import connect
@@ -88,3 +91,31 @@ def test_a_database_made_by_the_first_released_schema_upgrades_with_its_data(tmp
     [message] = list(db.query("SELECT * FROM messages"))
     assert (message["body"], message["status"]) == ("Hi", "scheduled")
     assert list(db.query("SELECT preferred_name FROM contacts")) == [{"preferred_name": "Alex"}]
+
+
+@pytest.mark.parametrize("trust_proxy, recorded_address", [(0, "127.0.0.1"), (1, "203.0.113.9")])
+def test_behind_a_trusted_proxy_the_client_address_and_webhook_signatures_hold(
+        app_config, user_ids, database_path, trust_proxy, recorded_address):
+    from app import create_app
+    from tests.twilio_signing import TEST_AUTH_TOKEN, signature_for
+    app = create_app({**app_config, "TRUST_PROXY": trust_proxy, "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN,
+                      "PUBLIC_BASE_URL": "https://mend.example.org"})
+    client = app.test_client()
+    proxy_headers = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https",
+                     "X-Forwarded-Host": "mend.example.org",
+                     "Referer": "https://mend.example.org/login"}  # as a browser sends it
+    client.get("/login", headers=proxy_headers)
+    log_in_via_proxy = client.post("/login", headers=proxy_headers, data={
+        "email": "worker@example.org", "password": "wrong",
+        "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                                client.get("/login", headers=proxy_headers).get_data(as_text=True)).group(1)})
+    assert log_in_via_proxy.status_code == 200
+    db = connect(database_path)
+    [attempt] = list(db.query("SELECT remote_addr FROM login_attempts"))
+    assert attempt["remote_addr"] == recorded_address
+    params = {"MessageSid": "SM" + "5" * 32, "AccountSid": "AC" + "0" * 32,
+              "From": "+447000000001", "To": "+447400123456", "Body": "hello"}
+    signature = signature_for("https://mend.example.org/webhooks/twilio/inbound", params)
+    response = client.post("/webhooks/twilio/inbound", data=params,
+                           headers={**proxy_headers, "X-Twilio-Signature": signature})
+    assert response.status_code == 200
