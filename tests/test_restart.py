@@ -105,7 +105,8 @@ class Client(threading.Thread):
                 contact_id = self.add_person(n)
                 if contact_id is not None:
                     self.schedule(contact_id)
-            except (requests.ConnectionError, requests.Timeout, AttributeError,
+            except (requests.ConnectionError, requests.Timeout,
+                    requests.exceptions.ChunkedEncodingError, AttributeError,
                     ValueError) as error:
                 # The server died under the request (or answered with half a page).
                 self.interrupted += 1
