@@ -13,7 +13,6 @@ bench/results/audit.json).
 import argparse
 import json
 import os
-import platform
 import random
 import re
 import statistics
@@ -29,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
+from bench.measure import machine  # noqa: E402
 from sms.library import read_library  # noqa: E402
 from storage import events, migrations, sms_templates, users  # noqa: E402
 from storage.connection import connect, to_db_time  # noqa: E402
@@ -246,16 +246,6 @@ def run_measured(args, path):
             peak = max(peak, peak_rss_mib(process.pid))
             time.sleep(0.05)
     return time.perf_counter() - started, peak, process.returncode
-
-
-def machine():
-    memory_kb = next(int(line.split()[1]) for line in open("/proc/meminfo")
-                     if line.startswith("MemTotal"))
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                  if line.startswith("model name")), platform.processor())
-    return {"cpu": model, "cores": os.cpu_count(), "memory_gib": round(memory_kb / 2**20, 1),
-            "python": platform.python_version(),
-            "sqlite": __import__("sqlite3").sqlite_version}
 
 
 def main():

@@ -17,7 +17,6 @@ It prints a table, then one JSON line with every figure, last.
 """
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.measure import machine, percentile  # noqa: E402
 from scheduler.dispatcher import DispatchSettings, dispatch_due  # noqa: E402
 from scheduler.rate_limit import SegmentRateLimiter  # noqa: E402
 from sms import send_window  # noqa: E402
@@ -56,11 +56,6 @@ def fake_call(base_url, path, payload=None):
                                      method="POST" if data else "GET")
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def run(base_url, latency_ms, limit, count, workdir):
@@ -112,20 +107,6 @@ def run(base_url, latency_ms, limit, count, workdir):
     }
 
 
-def machine():
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "system": f"{platform.system()} {platform.release()}",
-            "concurrency": CONCURRENCY}
-
-
 def main():
     process, base_url = start_fake()
     results = []
@@ -151,7 +132,8 @@ def main():
         print(f"| {r['latency_ms']} ms | {limit} | {r['sent']}/{r['messages']} | "
               f"{r['messages_per_second']} | {r['cpu_ms_per_message']} | "
               f"{r['lateness_p50_s']:.2f} s | {r['lateness_p99_s']:.2f} s | {r['refused']} |")
-    print(json.dumps({"benchmark": "dispatch", "machine": about, "results": results}))
+    print(json.dumps({"benchmark": "dispatch", "machine": about, "concurrency": CONCURRENCY,
+                      "results": results}))
 
 
 if __name__ == "__main__":

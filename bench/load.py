@@ -26,7 +26,6 @@ import argparse
 import html
 import json
 import os
-import platform
 import random
 import re
 import secrets
@@ -40,7 +39,7 @@ import time
 import urllib.parse
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -50,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
+from bench.measure import machine, percentile  # noqa: E402
 from storage import contacts, events  # noqa: E402
 from storage.connection import connect, to_db_time, utc_now  # noqa: E402
 from tests.conftest import PASSWORD, prepare_database  # noqa: E402
@@ -74,13 +74,6 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def percentile(values, fraction):
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def select_block(page, name):
@@ -609,26 +602,6 @@ def run_load(seconds=60, workers=30, *, fake_latency=0.05, web_workers=2, web_th
     if own_dir is not None:
         own_dir.cleanup()
     return result
-
-
-def machine():
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = None
-    try:
-        first = Path("/proc/meminfo").read_text().splitlines()[0]
-        memory = f"{round(int(first.split()[1]) / 1024 / 1024, 1)} GiB"
-    except (OSError, IndexError, ValueError):
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory": memory,
-            "python": platform.python_version(),
-            "system": f"{platform.system()} {platform.release()}"}
 
 
 def print_table(result, echo=print):
