@@ -82,6 +82,12 @@ def safe_hours_of(contact):
     return None
 
 
+def gave_up(message, status):
+    """How a text we stop trying ends: after an attempt that may have reached the person
+    (a timeout or 5xx), `unknown` for a person to check, never "not sent"."""
+    return "unknown" if message.get("ambiguous_at") else status
+
+
 def recheck(db, message, now, settings):
     """Why this claimed message must not go now, as (status, reason, retry_at), or None.
 
@@ -99,14 +105,14 @@ def recheck(db, message, now, settings):
         return "cancelled", "The person has not agreed to texts (consent is not granted).", None
     due = from_db_time(message["scheduled_for"])
     if now - due > settings.stale_after:
-        return "expired", STALE, None
+        return gave_up(message, "expired"), STALE, None
     window = send_window.intersect(settings.window, safe_hours_of(contact))
     if window is None:
-        return "expired", NO_OVERLAP, None
+        return gave_up(message, "expired"), NO_OVERLAP, None
     if not send_window.is_allowed(now, settings.zone, window):
         opens = send_window.next_allowed(now, settings.zone, window)
         if opens is None or opens - due > settings.stale_after:
-            return "expired", STALE + " The send window was closed.", None
+            return gave_up(message, "expired"), STALE + " The send window was closed.", None
         return "scheduled", "Outside the send window; it will wait for the window to open.", opens
     return None
 
@@ -179,7 +185,13 @@ class _Dispatch:
             while not self.slots.acquire(timeout=0.05):
                 self._record_finished()
             message = waiting.popleft()
-            if not self._start(pool, message):
+            try:
+                started = self._start(pool, message)
+            except BaseException:
+                self.slots.release()
+                waiting.appendleft(message)  # released back to `scheduled`, not stranded
+                raise
+            if not started:
                 self.slots.release()
                 if self.stopping() and message is not None:
                     waiting.appendleft(message)
@@ -242,6 +254,10 @@ class _Dispatch:
                             action="message.deferred", next_attempt_at=retry_at,
                             detail={"next_attempt_at": retry_at.isoformat(timespec="seconds")})
             self.result.deferred += 1
+        elif status == "unknown":
+            delivery.finish(self.db, message["id"], to_status="unknown",
+                            reason=f"{UNCONFIRMED} {reason}")
+            self.result.unknown += 1
         else:
             delivery.finish(self.db, message["id"], to_status=status, reason=reason)
             if status == "expired":
@@ -301,7 +317,13 @@ class _Dispatch:
         attempts = message["attempts"]
         reason = error.reason if error else "The provider did not take it."
         detail = {"error_code": getattr(error, "code", None), "attempt": attempts}
+        may_have_gone = bool(ambiguous_at or message["ambiguous_at"])
         if attempts >= self.settings.max_attempts:
+            if may_have_gone:
+                delivery.finish(self.db, message["id"], to_status="unknown",
+                                reason=UNCONFIRMED, detail=detail)
+                self.result.unknown += 1
+                return
             delivery.finish(self.db, message["id"], to_status="failed",
                             reason=f"{reason} It was tried {attempts} times and not sent.",
                             error_code=getattr(error, "code", None), detail=detail)
@@ -314,6 +336,11 @@ class _Dispatch:
         window = send_window.intersect(self.settings.window, safe_hours_of(contact))
         at = send_window.next_allowed(at, self.settings.zone, window) if window else None
         if at is None or at - due > self.settings.stale_after:
+            if may_have_gone:
+                delivery.finish(self.db, message["id"], to_status="unknown",
+                                reason=UNCONFIRMED, detail=detail)
+                self.result.unknown += 1
+                return
             delivery.finish(self.db, message["id"], to_status="expired",
                             reason=f"{reason} {STALE}", detail=detail)
             self.result.expired += 1

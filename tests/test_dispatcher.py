@@ -591,3 +591,19 @@ def test_logs_never_hold_the_number_or_the_text(delivery_db, fake_twilio, gatewa
     assert "Private words" not in logged and "private words" not in logged
     assert "7911" not in logged
     assert AUTH_TOKEN not in logged
+
+
+def test_a_text_that_may_have_gone_is_never_called_not_sent_when_it_goes_stale(
+        delivery_db, fake_twilio, gateway):
+    """After a 5xx the first attempt may have reached the person: if the retry would be
+    late, a person must check it ('unknown'), not read 'not sent' and write it again."""
+    db = delivery_db
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id))
+    fake_twilio.fail_next({"status": 500, "after_create": True, "hidden_from_lists": 5})
+    dispatch_due(db, gateway, NOON_ISH, settings())
+    assert status_of(db, message_id) == "scheduled"
+    dispatch_due(db, gateway, NOON_ISH + timedelta(hours=3), settings())
+    message = messages.get(db, message_id)
+    assert message["status"] == "unknown"
+    assert message["status_reason"].startswith("The provider did not confirm the send")
+    assert len(fake_twilio.created) == 1
