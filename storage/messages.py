@@ -78,7 +78,8 @@ def update_scheduled(db, message_id, *, template_version_id, body, encoding, cha
         """
         UPDATE messages SET template_version_id = ?, body = ?, encoding = ?, characters = ?,
             parts = ?, warnings = ?, scheduled_for = ?, template_fields = ?, updated_at = ?
-        WHERE id = ? AND status = 'scheduled'
+        WHERE id = ? AND status = 'scheduled' AND attempts = 0 AND ambiguous_at IS NULL
+          AND purpose = 'repair'
         """,
         [template_version_id, body, encoding, characters, parts,
          json.dumps(warnings, ensure_ascii=False), to_db_time(scheduled_for),

@@ -1,4 +1,6 @@
 """A text's own page: its timeline, and changing or cancelling it while it waits."""
+import re
+
 import pytest
 
 from storage import events, messages
@@ -91,3 +93,55 @@ def test_a_person_records_what_happened_to_an_unknown_text(worker, db, scheduled
     message = messages.get(db, scheduled)
     assert (message["status"], message["status_reason"]) == ("failed", "Checked: it did not go out.")
     assert events.for_subject(db, "message", scheduled)[-1]["action"] == "message.failed"
+
+
+def edit_form(message, **fields):
+    return {"contact_id": message["contact_id"],
+            "template_version_id": message["template_version_id"], "personal": "",
+            "next_meeting_at": "", "when": "tomorrow_morning", "send_at_local": "",
+            "action": "save", **fields}
+
+
+def test_a_text_mend_already_tried_once_cannot_be_changed(worker, db, scheduled):
+    """The look-up before a resend matches the text that was tried: changing it could
+    mean a second, different text to someone who already got the first."""
+    db.execute("UPDATE messages SET attempts = 1, ambiguous_at = '2026-11-25T11:00:00+00:00' "
+               "WHERE id = ?", [scheduled])
+    message = messages.get(db, scheduled)
+    assert "Change this text" not in worker.get(f"/messages/{scheduled}").get_data(as_text=True)
+    response = post_form(worker, f"/messages/{scheduled}/edit",
+                         edit_form(message, personal="Different words."),
+                         page=f"/messages/{scheduled}")
+    assert "can no longer be changed" in worker.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Different words." not in messages.get(db, scheduled)["body"]
+
+
+def test_editing_re_checks_consent(worker, db, scheduled):
+    message = messages.get(db, scheduled)
+    from storage import contacts
+    contacts.record_consent(db, contact_id=message["contact_id"], state="pending",
+                            method="in_person", recorded_by=message["worker_id"])
+    page = post_form(worker, f"/messages/{scheduled}/edit",
+                     edit_form(message, personal="Thinking of you.")).get_data(as_text=True)
+    assert "cannot be texted now" in page
+    assert "Thinking of you." not in messages.get(db, scheduled)["body"]
+
+
+def test_a_consent_request_cannot_be_turned_into_another_text(worker, db, scheduled):
+    db.execute("UPDATE messages SET purpose = 'consent_request' WHERE id = ?", [scheduled])
+    assert worker.get(f"/messages/{scheduled}/edit").status_code == 404
+    assert "Change this text" not in worker.get(f"/messages/{scheduled}").get_data(as_text=True)
+
+
+def test_saving_an_edit_with_unseen_warnings_shows_them_first(worker, db, scheduled):
+    message = messages.get(db, scheduled)
+    url = f"/messages/{scheduled}/edit"
+    held = post_form(worker, url, edit_form(message, personal="Hope the hostel is OK."))
+    assert held.status_code == 200
+    assert "Read the warnings above before you save" in held.get_data(as_text=True)
+    assert "hostel" not in messages.get(db, scheduled)["body"]
+    seen = re.search(r'name="seen_warnings" value="([0-9a-f]+)"', held.get_data(as_text=True)).group(1)
+    saved = post_form(worker, url, edit_form(message, personal="Hope the hostel is OK.",
+                                             seen_warnings=seen))
+    assert saved.status_code == 302
+    assert "hostel" in messages.get(db, scheduled)["body"]

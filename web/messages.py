@@ -9,8 +9,8 @@ from storage import contacts, events, messages, users
 from storage.connection import from_db_time, write_transaction
 
 from .auth import role_required
-from .compose import (ComposeForm, build_draft, fill_choices, input_local, ready_to_schedule,
-                      scheduled_detail)
+from .compose import (ComposeForm, build_draft, fill_choices, fingerprint, input_local,
+                      ready_to_schedule, scheduled_detail, warnings_unseen)
 from .database import get_db
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
@@ -89,7 +89,7 @@ def timeline(db, message_id):
 @role_required("worker", "reviewer", "admin")
 def show(message_id):
     message = message_or_404(message_id)
-    return render_template("messages/show.html", message=message,
+    return render_template("messages/show.html", message=message, editable=editable(message),
                            timeline=timeline(get_db(), message_id), cancel_form=CancelForm(),
                            settle_form=SettleForm())
 
@@ -150,8 +150,14 @@ def cancel(message_id):
 @role_required("worker", "reviewer", "admin")
 def edit(message_id):
     message = message_or_404(message_id)
+    if message.get("purpose", "repair") != "repair":
+        abort(404)  # a consent request is sent as written, or cancelled
     if message["status"] != "scheduled":
         flash("This text has already gone (or is going now), so it can no longer be changed.")
+        return redirect(url_for("messages.show", message_id=message_id))
+    if not editable(message):
+        flash("Mend has already tried to send this text once, so it can no longer be "
+              "changed. Cancel it if it should not go.")
         return redirect(url_for("messages.show", message_id=message_id))
     db = get_db()
     form = ComposeForm()
@@ -163,24 +169,39 @@ def edit(message_id):
         form.send_at_local.data = input_local(from_db_time(message["scheduled_for"]))
     form.contact_id.data = message["contact_id"]
     fill_choices(db, form)
-    contact = contacts.get(db, message["contact_id"])
     draft = None
+    held_for_warnings = False
     if request.method == "POST":
         if request.form.get("use_next_allowed"):
             form.when.data = "at"
             form.send_at_local.data = request.form["use_next_allowed"]
         saving = request.form.get("action") == "save" or request.form.get("use_next_allowed")
-        draft = build_draft(db, form, contact=contact, with_time=bool(saving))
-        if saving and ready_to_schedule(draft, form):
-            return save_edit(db, message_id, draft)
+        draft = build_draft(db, form, with_time=bool(saving))  # consent re-checked
+        held_for_warnings = bool(saving and draft and warnings_unseen(draft))
+        if saving and ready_to_schedule(draft, form) and not held_for_warnings:
+            return save_edit(db, message_id, draft, form)
     return render_template("messages/edit.html", form=form, draft=draft, message=message,
+                           held_for_warnings=held_for_warnings,
+                           fingerprint=fingerprint(draft.rendered.body) if draft else "",
                            next_allowed=draft.send_time.next_allowed
                            if draft and draft.send_time else None)
 
 
-def save_edit(db, message_id, draft):
+def editable(message):
+    """Only a text never tried can change: after an attempt that may have reached the
+    person, the look-up before any resend matches on the text that was tried."""
+    return (message["status"] == "scheduled" and not message.get("attempts")
+            and not message.get("ambiguous_at") and message.get("purpose", "repair") == "repair")
+
+
+def save_edit(db, message_id, draft, form):
     rendered = draft.rendered
     with write_transaction(db):
+        if form.number_reconfirmed.data:
+            contacts.mark_number_confirmed(db, draft.contact["id"])
+            events.record(db, action="contact.number_confirmed", subject_type="contact",
+                          subject_id=draft.contact["id"], actor_type="user",
+                          actor_id=current_user.id)
         saved = messages.update_scheduled(
             db, message_id, template_version_id=draft.version["id"], body=rendered.body,
             encoding=rendered.encoding, characters=rendered.characters, parts=rendered.parts,
