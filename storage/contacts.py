@@ -164,6 +164,7 @@ def erase(db, *, contact_id, actor_id):
 
     with write_transaction(db):
         contact = get(db, contact_id)
+        messages.erase_bodies_for_contact(db, contact_id)  # first: it blanks earlier reasons
         cancelled = []
         for message_id in messages.scheduled_for_contact(db, contact_id):
             if messages.transition(db, message_id, from_statuses=("scheduled",),
@@ -172,7 +173,6 @@ def erase(db, *, contact_id, actor_id):
                               subject_id=message_id, actor_type="user", actor_id=actor_id,
                               detail={"reason": ERASED_REASON})
                 cancelled.append(message_id)
-        messages.erase_bodies_for_contact(db, contact_id)
         inbound.erase_for_contact(db, contact_id, contact["phone"])
         db.execute("UPDATE consents SET note = '' WHERE contact_id = ?", [contact_id])
         db.execute(
@@ -182,4 +182,5 @@ def erase(db, *, contact_id, actor_id):
         events.record(db, action="contact.erased", subject_type="contact",
                       subject_id=contact_id, actor_type="user", actor_id=actor_id,
                       detail={"cancelled_messages": cancelled})
+    messages.compact_search_index(db)
     return cancelled

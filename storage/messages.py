@@ -3,6 +3,7 @@ import json
 
 from .connection import to_db_time, utc_now
 
+CANCELLED_THEN_ERASED = "Cancelled. The reason was removed with the person's details."
 STATUSES = ("scheduled", "sending", "sent", "delivered", "undelivered",
             "failed", "cancelled", "expired", "unknown")
 
@@ -189,6 +190,16 @@ def pending_confirmation_request(db, contact_id):
 
 def erase_bodies_for_contact(db, contact_id):
     """Blank the text of every message to the contact, with what the worker filled in
-    (personal line, meeting) and any warnings quoting it."""
-    db.execute("UPDATE messages SET body = '', warnings = '[]', template_fields = '{}'"
-               " WHERE contact_id = ?", [contact_id])
+    (personal line, meeting), any warnings quoting it, and cancellation notes."""
+    db.execute("UPDATE messages SET body = '', warnings = '[]', template_fields = '{}',"
+               " status_reason = CASE WHEN status = 'cancelled' THEN ? ELSE status_reason END"
+               " WHERE contact_id = ?", [CANCELLED_THEN_ERASED, contact_id])
+
+
+def compact_search_index(db):
+    """Rewrite the full-text index so removed words leave no trace in the file.
+
+    FTS5 keeps a deleted row's words in old index segments until they are merged;
+    'optimize' merges them all, and secure_delete zeroes the pages it frees.
+    """
+    db.execute("INSERT INTO messages_fts(messages_fts) VALUES ('optimize')")

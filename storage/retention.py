@@ -61,9 +61,12 @@ def run(db, *, days, now=None, actor_type="system", actor_id=None, trigger="sche
     statuses = ", ".join(f"'{status}'" for status in NOT_YET_SENT)
     messages = _redact(db, table="messages", time_column="scheduled_for", cutoff=cutoff,
                        text=text, stamp=stamp, extra=f"AND status NOT IN ({statuses})",
-                       also_clear=", template_fields = '{}'")
+                       also_clear=", template_fields = '{}', warnings = '[]'")
     replies = _redact(db, table="inbound_messages", time_column="received_at",
                       cutoff=cutoff, text=text, stamp=stamp)
+    if messages:
+        from .messages import compact_search_index
+        compact_search_index(db)
     events.record(db, action="retention.run", subject_type="service", actor_type=actor_type,
                   actor_id=actor_id, at=now,
                   detail={"retention_days": days, "cutoff": cutoff, "messages": messages,

@@ -49,6 +49,15 @@ def personal_data_in(database_path):
             if secret.encode("utf-8") in data or secret.encode("utf-16-le") in data]
 
 
+def search_tokens_in(database_path):
+    """Words as the full-text index keeps them: lower case, stemmed (so the first six
+    letters), one by one."""
+    data = file_bytes(database_path)
+    words = {word.lower()[:6] for phrase in [NAME, *SECRET_WORDS] for word in phrase.split()
+             if len(word) >= 6}
+    return sorted(word for word in words if word.encode("utf-8") in data)
+
+
 def template_version(db):
     return db.execute("SELECT id FROM template_versions WHERE template_id = "
                       "'door-stays-open'").fetchone()[0]
@@ -96,9 +105,11 @@ def test_erasure_without_confirmation_is_explained_and_erases_nothing(worker, db
 def test_erasure_leaves_no_name_number_or_words_in_the_database_file(
         worker, db, database_path, a_full_history):
     contact_id, scheduled = a_full_history
+    assert search_tokens_in(database_path) != []  # the index held their words
     response = post_form(worker, f"/contacts/{contact_id}/erase", {"confirm": "y"})
     assert response.status_code == 302
     assert personal_data_in(database_path) == []
+    assert search_tokens_in(database_path) == []
 
 
 def test_erasure_keeps_an_anonymous_skeleton_and_cancels_what_was_waiting(

@@ -362,7 +362,9 @@ def scheduled_detail(draft):
     return {"template_version_id": draft.version["id"],
             "template_id": draft.version["template_id"],
             "version": draft.version["version"], "parts": draft.rendered.parts,
-            "warnings": draft.warnings,
+            # codes only: a warning's words can quote the name or the worker's line,
+            # and the audit log can never be erased
+            "warnings": [warning["code"] for warning in draft.warnings],
             "scheduled_for": draft.send_time.at.isoformat(timespec="seconds")}
 
 
