@@ -335,3 +335,15 @@ def test_during_a_token_rotation_both_tokens_are_accepted_and_no_others(app, cli
     assert (signed_with_old.status_code, signed_with_new.status_code,
             signed_with_other.status_code) == (200, 200, 403)
     assert len(inbound.for_contact(db, alex)) == 2
+
+
+@pytest.mark.parametrize("body", ["START", "YES", "unstop"])
+def test_a_keyword_never_overrules_a_no_a_worker_recorded(worker, client, db, alex, body):
+    """They may have said in person that someone else reads the phone; only a worker
+    can change that."""
+    post_form(worker, f"/contacts/{alex}/consent", {"change": "withdrawn:withdrawn_by_worker"},
+              page=f"/contacts/{alex}")
+    text_in(client, body, sid=5)
+    assert contacts.current_consent(db, alex) == "withdrawn"
+    [received] = inbound.for_contact(db, alex)
+    assert received["consent_change"] is None

@@ -50,13 +50,31 @@ def withdraw_everyone_on_the_number(db, matched, keyword):
     return cancelled
 
 
+OPTED_OUT_BY_TEXT = {"stop_keyword", "provider_blocked"}
+
+
+def may_grant(latest):
+    """Whether this keyword may change this person's consent.
+
+    START, UNSTOP and YES confirm a pending request and undo a STOP sent by text (as
+    Twilio itself does). They never overrule a "no" a worker recorded: the person may
+    have said in person that someone else reads the phone, and on a shared phone the
+    YES may come from someone else. Only a worker can change that.
+    """
+    if latest is None or latest["state"] == "granted":
+        return False
+    return latest["state"] == "pending" or latest["method"] in OPTED_OUT_BY_TEXT
+
+
 def grant_everyone_on_the_number(db, matched, keyword):
     """START, UNSTOP or YES: agree to texts (or confirm a pending agreement)."""
     changed = False
     for contact in matched:
-        state = contacts.current_consent(db, contact["id"])
-        if state == "granted":
+        history = contacts.consent_history(db, contact["id"])
+        latest = history[0] if history else None
+        if not may_grant(latest):
             continue
+        state = latest["state"]
         method = START_METHODS[keyword]
         consent_id = contacts.record_consent(
             db, contact_id=contact["id"], state="granted", method=method, recorded_by=None,
