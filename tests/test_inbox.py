@@ -92,6 +92,8 @@ def test_a_reply_offers_to_reply_by_composing_from_a_template(client, worker, al
     ("/contacts/", "/contacts/"),
     ("//evil.example.com/", "/dashboard"),
     ("https://evil.example.com/", "/dashboard"),
+    ("/\t/evil.example.com/", "/dashboard"),  # browsers drop the tab: //evil.example.com
+    ("/\n/evil.example.com/", "/dashboard"),
     ("", "/dashboard"),
 ])
 def test_mark_as_read_only_returns_to_a_page_on_this_site(client, worker, db, alex,

@@ -1,4 +1,6 @@
 """Texts people sent: marking them read, and the admins' list of unmatched texts."""
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -19,10 +21,13 @@ class MarkReadForm(FlaskForm):
 
 
 def safe_next(target, fallback):
-    """Only a path on this site: never another host (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return fallback
+    """Only a path on this site: never another host (no open redirect). Browsers drop
+    tabs and newlines from URLs, so "/\t/evil.example" would become "//evil.example"."""
+    if (not target or any(ord(char) < 32 or ord(char) == 127 for char in target)
+            or not target.startswith("/") or target.startswith(("//", "/\\"))
+            or urlsplit(target).netloc):
+        return fallback
+    return target
 
 
 def inbound_or_404(inbound_id):
