@@ -319,15 +319,9 @@ class _Dispatch:
         detail = {"error_code": getattr(error, "code", None), "attempt": attempts}
         may_have_gone = bool(ambiguous_at or message["ambiguous_at"])
         if attempts >= self.settings.max_attempts:
-            if may_have_gone:
-                delivery.finish(self.db, message["id"], to_status="unknown",
-                                reason=UNCONFIRMED, detail=detail)
-                self.result.unknown += 1
-                return
-            delivery.finish(self.db, message["id"], to_status="failed",
-                            reason=f"{reason} It was tried {attempts} times and not sent.",
-                            error_code=getattr(error, "code", None), detail=detail)
-            self.result.failed += 1
+            self._stop_trying(message, "failed", may_have_gone=may_have_gone, detail=detail,
+                              reason=f"{reason} It was tried {attempts} times and not sent.",
+                              error_code=getattr(error, "code", None))
             return
         now = self.clock()
         at = now + backoff(attempts, self.settings)
@@ -336,19 +330,22 @@ class _Dispatch:
         window = send_window.intersect(self.settings.window, safe_hours_of(contact))
         at = send_window.next_allowed(at, self.settings.zone, window) if window else None
         if at is None or at - due > self.settings.stale_after:
-            if may_have_gone:
-                delivery.finish(self.db, message["id"], to_status="unknown",
-                                reason=UNCONFIRMED, detail=detail)
-                self.result.unknown += 1
-                return
-            delivery.finish(self.db, message["id"], to_status="expired",
-                            reason=f"{reason} {STALE}", detail=detail)
-            self.result.expired += 1
+            self._stop_trying(message, "expired", may_have_gone=may_have_gone, detail=detail,
+                              reason=f"{reason} {STALE}")
             return
         delivery.retry_later(self.db, message["id"], at=at,
                              reason=f"{reason} It will be tried again.", detail=detail,
                              ambiguous_at=ambiguous_at or message["ambiguous_at"])
         self.result.deferred += 1
+
+    def _stop_trying(self, message, status, *, may_have_gone, reason, detail, **fields):
+        """End a text Mend gives up on. One whose earlier attempt may have reached the
+        person ends `unknown` for a person to check, never "not sent"."""
+        if may_have_gone:
+            status, reason, fields = "unknown", UNCONFIRMED, {}
+        delivery.finish(self.db, message["id"], to_status=status, reason=reason,
+                        detail=detail, **fields)
+        setattr(self.result, status, getattr(self.result, status) + 1)
 
     def _provider_blocked(self, message, error):
         delivery.finish(self.db, message["id"], to_status="cancelled", reason=error.reason,

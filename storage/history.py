@@ -41,31 +41,26 @@ _FROM = """
 """
 
 
+_FILTER_CLAUSES = (
+    ("worker_id", "m.worker_id = ?"),
+    ("contact_id", "m.contact_id = ?"),
+    ("status", "m.status = ?"),
+    ("template_id", "m.template_version_id IN"
+                    " (SELECT id FROM template_versions WHERE template_id = ?)"),
+    ("situation", "m.template_version_id IN"
+                  " (SELECT id FROM template_versions WHERE situation = ?)"),
+    ("since", "m.scheduled_for >= ?"),
+    ("until", "m.scheduled_for < ?"),
+)
+
+
 def _where(db, filters):
     clauses, params = [], []
-    if filters.worker_id is not None:
-        clauses.append("m.worker_id = ?")
-        params.append(filters.worker_id)
-    if filters.contact_id is not None:
-        clauses.append("m.contact_id = ?")
-        params.append(filters.contact_id)
-    if filters.status is not None:
-        clauses.append("m.status = ?")
-        params.append(filters.status)
-    if filters.template_id is not None:
-        clauses.append("m.template_version_id IN"
-                       " (SELECT id FROM template_versions WHERE template_id = ?)")
-        params.append(filters.template_id)
-    if filters.situation is not None:
-        clauses.append("m.template_version_id IN"
-                       " (SELECT id FROM template_versions WHERE situation = ?)")
-        params.append(filters.situation)
-    if filters.since is not None:
-        clauses.append("m.scheduled_for >= ?")
-        params.append(filters.since)
-    if filters.until is not None:
-        clauses.append("m.scheduled_for < ?")
-        params.append(filters.until)
+    for name, clause in _FILTER_CLAUSES:
+        value = getattr(filters, name)
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
     if filters.search:
         query = db.quote_fts(filters.search)
         clauses.append(_search_clause(db, query))

@@ -89,9 +89,15 @@ def timeline(db, message_id):
 @role_required("worker", "reviewer", "admin")
 def show(message_id):
     message = message_or_404(message_id)
+    return message_page(message)
+
+
+def message_page(message, *, cancel_form=None, settle_form=None, status=200):
+    """The text's page, with a refused form's errors when there is one."""
     return render_template("messages/show.html", message=message, editable=editable(message),
-                           timeline=timeline(get_db(), message_id), cancel_form=CancelForm(),
-                           settle_form=SettleForm())
+                           timeline=timeline(get_db(), message["id"]),
+                           cancel_form=cancel_form or CancelForm(),
+                           settle_form=settle_form or SettleForm()), status
 
 
 @bp.route("/<int:message_id>/settle", methods=["POST"])
@@ -105,9 +111,7 @@ def settle(message_id):
     db = get_db()
     form = SettleForm()
     if not form.validate_on_submit():
-        return render_template("messages/show.html", message=message,
-                               timeline=timeline(db, message_id), cancel_form=CancelForm(),
-                               settle_form=form), 400
+        return message_page(message, settle_form=form, status=400)
     status, label = SETTLE_CHOICES[form.outcome.data]
     with write_transaction(db):
         moved = messages.transition(db, message_id, from_statuses=("unknown",),
@@ -128,9 +132,7 @@ def cancel(message_id):
     db = get_db()
     form = CancelForm()
     if not form.validate_on_submit():
-        return render_template("messages/show.html", message=message,
-                               timeline=timeline(db, message_id), cancel_form=form,
-                               settle_form=SettleForm()), 400
+        return message_page(message, cancel_form=form, status=400)
     label = CANCEL_REASONS[form.reason.data]
     note = (form.note.data or "").strip()
     with write_transaction(db):
