@@ -19,7 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sms import send_window, twilio_errors
+from actions import consent
+from sms import people, send_window, twilio_errors
 from sms.gateways import (Ambiguous, BadNumber, CredentialsRejected, LookupFailed,
                           RecipientOptedOut, RetryLater, SendError)
 from storage import alerts, contacts, delivery, events, messages, scheduler_ticks
@@ -75,13 +76,6 @@ class Outcome:
     error: Exception = None
 
 
-def safe_hours_of(contact):
-    if contact["safe_hours_start"] and contact["safe_hours_end"]:
-        return send_window.parse_window(
-            f"{contact['safe_hours_start']}-{contact['safe_hours_end']}")
-    return None
-
-
 def gave_up(message, status):
     """How a text we stop trying ends: after an attempt that may have reached the person
     (a timeout or 5xx), `unknown` for a person to check, never "not sent"."""
@@ -106,7 +100,7 @@ def recheck(db, message, now, settings):
     due = from_db_time(message["scheduled_for"])
     if now - due > settings.stale_after:
         return gave_up(message, "expired"), STALE, None
-    window = send_window.intersect(settings.window, safe_hours_of(contact))
+    window = people.window_for(contact, settings.window)
     if window is None:
         return gave_up(message, "expired"), NO_OVERLAP, None
     if not send_window.is_allowed(now, settings.zone, window):
@@ -327,7 +321,7 @@ class _Dispatch:
         at = now + backoff(attempts, self.settings)
         due = from_db_time(message["scheduled_for"])
         contact = contacts.get(self.db, message["contact_id"])
-        window = send_window.intersect(self.settings.window, safe_hours_of(contact))
+        window = people.window_for(contact, self.settings.window)
         at = send_window.next_allowed(at, self.settings.zone, window) if window else None
         if at is None or at - due > self.settings.stale_after:
             self._stop_trying(message, "expired", may_have_gone=may_have_gone, detail=detail,
@@ -352,10 +346,9 @@ class _Dispatch:
                         error_code=error.code, detail={"error_code": error.code})
         self.result.cancelled += 1
         if contacts.current_consent(self.db, message["contact_id"]) != "withdrawn":
-            contacts.withdraw_consent(
-                self.db, contact_id=message["contact_id"], method="provider_blocked",
-                recorded_by=None, actor_type="system", note="Twilio error 21610",
-                reason=STOPPED_BY_PROVIDER)
+            consent.withdraw(self.db, message["contact_id"], method="provider_blocked",
+                             actor_type="system", note="Twilio error 21610",
+                             reason=STOPPED_BY_PROVIDER)
 
     def _credentials_rejected(self, message, error):
         log.error("the provider refused Mend's credentials (error %s); sending stops",

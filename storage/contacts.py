@@ -1,5 +1,5 @@
 """The people Mend texts, and the append-only consent ledger."""
-from .connection import to_db_time, utc_now, write_transaction
+from .connection import to_db_time, utc_now
 
 CONSENT_STATES = ("granted", "withdrawn", "pending")
 CONSENT_METHODS = (
@@ -120,67 +120,15 @@ def current_consent(db, contact_id):
     return rows[0]["state"] if rows else None
 
 
-def withdraw_consent(db, *, contact_id, method, recorded_by, actor_type, actor_id=None,
-                     note="", reason):
-    """Record a withdrawal and cancel every scheduled text to the contact, in one go.
-
-    Each cancellation gets its own audit event with the reason.
-    """
-    from . import events, messages
-
-    with write_transaction(db):
-        consent_id = record_consent(db, contact_id=contact_id, state="withdrawn",
-                                    method=method, recorded_by=recorded_by, note=note)
-        events.record(db, action="consent.withdrawn", subject_type="contact",
-                      subject_id=contact_id, actor_type=actor_type, actor_id=actor_id,
-                      detail={"method": method, "consent_id": consent_id})
-        cancelled = []
-        for message_id in messages.scheduled_for_contact(db, contact_id):
-            if messages.transition(db, message_id, from_statuses=("scheduled",),
-                                   to_status="cancelled", status_reason=reason):
-                events.record(db, action="message.cancelled", subject_type="message",
-                              subject_id=message_id, actor_type=actor_type,
-                              actor_id=actor_id, detail={"reason": reason})
-                cancelled.append(message_id)
-    return cancelled
-
-
 def mark_number_confirmed(db, contact_id, at=None):
     db.execute("UPDATE contacts SET number_confirmed_on = ? WHERE id = ?",
                [to_db_time(at or utc_now()), contact_id])
 
 
-ERASED_REASON = "The person's details were erased."
-
-
-def erase(db, *, contact_id, actor_id):
-    """Right to erasure: remove their name, number, texts, replies and consent notes.
-
-    What stays is an anonymised skeleton: ids, times, statuses, template versions and
-    the audit events (which never hold personal data). Scheduled texts are cancelled.
-    Returns the ids of the cancelled messages.
-    """
-    from . import events, inbound, messages
-
-    with write_transaction(db):
-        contact = get(db, contact_id)
-        messages.erase_bodies_for_contact(db, contact_id)  # first: it blanks earlier reasons
-        cancelled = []
-        for message_id in messages.scheduled_for_contact(db, contact_id):
-            if messages.transition(db, message_id, from_statuses=("scheduled",),
-                                   to_status="cancelled", status_reason=ERASED_REASON):
-                events.record(db, action="message.cancelled", subject_type="message",
-                              subject_id=message_id, actor_type="user", actor_id=actor_id,
-                              detail={"reason": ERASED_REASON})
-                cancelled.append(message_id)
-        inbound.erase_for_contact(db, contact_id, contact["phone"])
-        db.execute("UPDATE consents SET note = '' WHERE contact_id = ?", [contact_id])
-        db.execute(
-            "UPDATE contacts SET preferred_name = '', phone = NULL, safe_hours_start = NULL,"
-            " safe_hours_end = NULL, number_flag = NULL, erased_at = ? WHERE id = ?",
-            [to_db_time(utc_now()), contact_id])
-        events.record(db, action="contact.erased", subject_type="contact",
-                      subject_id=contact_id, actor_type="user", actor_id=actor_id,
-                      detail={"cancelled_messages": cancelled})
-    messages.compact_search_index(db)
-    return cancelled
+def erase_details(db, contact_id, *, at=None):
+    """Blank the person's name, number, safe hours, flag and consent notes; mark erased."""
+    db.execute("UPDATE consents SET note = '' WHERE contact_id = ?", [contact_id])
+    db.execute(
+        "UPDATE contacts SET preferred_name = '', phone = NULL, safe_hours_start = NULL,"
+        " safe_hours_end = NULL, number_flag = NULL, erased_at = ? WHERE id = ?",
+        [to_db_time(at or utc_now()), contact_id])

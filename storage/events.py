@@ -11,6 +11,24 @@ from .connection import to_db_time, utc_now, write_transaction
 
 GENESIS_HASH = "0" * 64
 ACTOR_TYPES = ("user", "system", "twilio", "person")
+# Every action Mend records. `record` refuses any other, and each has a label people
+# read in `sms/labels.py` (a test keeps the two in step).
+ACTIONS = (
+    "message.scheduled", "message.edited", "message.claimed", "message.deferred",
+    "message.held", "message.released", "message.retry_scheduled", "message.sent",
+    "message.delivered", "message.undelivered", "message.failed", "message.cancelled",
+    "message.expired", "message.unknown", "message.status_ignored",
+    "consent.granted", "consent.pending", "consent.withdrawn",
+    "contact.created", "contact.updated", "contact.erased", "contact.number_confirmed",
+    "contact.number_flagged", "contact.number_revealed",
+    "inbound.received", "inbound.read",
+    "template.loaded", "template.drafted", "template.approved", "template.rejected",
+    "template.retired",
+    "user.created", "user.deactivated", "user.login", "user.logout",
+    "audit.message_viewed", "audit.history_viewed", "audit.dashboard_viewed",
+    "audit.exported",
+    "alert.raised", "alert.cleared", "retention.run", "database.backed_up",
+)
 _HASHED_COLUMNS = ("id", "at", "actor_type", "actor_id", "action", "subject_type",
                    "subject_id", "detail")
 
@@ -40,6 +58,9 @@ def record(db, *, action, subject_type, subject_id=None, actor_type="system",
     """Append one event; returns its id. Joins the caller's transaction if any."""
     if actor_type not in ACTOR_TYPES:
         raise ValueError(f"unknown actor type {actor_type!r}")
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}: add it to events.ACTIONS and a "
+                         "label to sms/labels.py")
     with write_transaction(db):
         last = list(db.query("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1"))
         prev_hash = last[0]["hash"] if last else GENESIS_HASH

@@ -13,7 +13,7 @@ from tests.test_cli import flask_command
 def chained_db(db):
     """At least six events: the starter library's, and two more at the end."""
     for number in (1, 2):
-        events.record(db, action="test.event", subject_type="test", subject_id=number,
+        events.record(db, action="alert.raised", subject_type="alert", subject_id=number,
                       detail={"n": number})
     assert events.count(db) >= 6
     return db

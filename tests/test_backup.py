@@ -19,7 +19,7 @@ def test_a_live_database_is_backed_up_consistently_while_another_writer_runs(
         writer = connect(database_path)
         try:
             while not stop.is_set() and len(written) < 5000:
-                written.append(events.record(writer, action="test.busy", subject_type="test"))
+                written.append(events.record(writer, action="alert.raised", subject_type="alert"))
         finally:
             writer.close()
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
+from actions import consent
 from storage import contacts
 from storage.connection import utc_now
 from tests.audit_helpers import new_contact, place_reply, place_text
@@ -38,8 +39,8 @@ def a_month_of_texts(worker, db, user_ids):
     place_text(db, contact_id=kim, worker_id=sam, when=now - timedelta(days=5),
                status="delivered", template_id="i-got-it-wrong")
     place_reply(db, contact_id=kim, when=now - timedelta(days=4), body="STOP", kind="stop")
-    contacts.withdraw_consent(db, contact_id=kim, method="stop_keyword", recorded_by=None,
-                              actor_type="person", reason="They texted STOP.")
+    consent.withdraw(db, kim, method="stop_keyword", actor_type="person",
+                     reason="They texted STOP.")
     place_text(db, contact_id=alex, worker_id=sam, when=now - timedelta(days=3),
                status="expired")
     place_text(db, contact_id=alex, worker_id=sam, when=now - timedelta(days=2),

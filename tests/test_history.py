@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from actions import consent
 from storage import contacts, events, history
 from tests.audit_helpers import (dispatch, message_ids_on, new_contact, place_reply,
                                  place_text, send_text, utc)
@@ -32,8 +33,8 @@ def texts(worker, other_worker, db):
     }
     dispatch(db)
     ids["alex_later"] = send_text(worker, db, alex, "feelings-made-sense")
-    contacts.withdraw_consent(db, contact_id=alex, method="withdrawn_by_worker",
-                              recorded_by=None, actor_type="system", reason="test")
+    consent.withdraw(db, alex, method="withdrawn_by_worker", actor_type="system",
+                     reason="test")
     return {"contacts": {"alex": alex, "kim": kim, "jo": jo}, **ids}
 
 

@@ -12,7 +12,7 @@ from storage import contacts, events, inbound, messages
 from tests.conftest import add_contact, contact_id_from, post_form
 from tests.twilio_signing import (TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, post_signed,
                                   signature_for)
-from web.inbound_texts import STOP_REASON
+from actions.inbound import STOP_REASON
 
 PATH = "/webhooks/twilio/inbound"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'

@@ -8,6 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from actions import audit as audit_actions
+from sms.labels import CONSENT_STATE_LABELS, INBOUND_KIND_LABELS, action_label, actor_label
 from sms.library import SITUATIONS
 from sms.phone import display
 from storage import events, history, users
@@ -16,29 +18,12 @@ from storage.connection import connect, to_db_time, utc_now
 from . import audit_filters, charts, dashboard_figures
 from .audit_csv import csv_chunks
 from .auth import role_required
-from .formatting import CONSENT_STATE_LABELS
 from .database import get_db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 AUDITORS = ("reviewer", "admin")
 LARGEST_ID = 2**63 - 1
-ACTION_LABELS = {
-    "message.scheduled": "Scheduled",
-    "message.claimed": "Picked up by the dispatcher to send",
-    "message.deferred": "Waiting for the send window to open",
-    "message.sent": "Handed to the SMS provider",
-    "message.delivered": "Delivered to their phone",
-    "message.undelivered": "Not delivered",
-    "message.failed": "Failed",
-    "message.cancelled": "Cancelled",
-    "message.expired": "Expired: not sent late",
-    "message.unknown": "Needs checking: it may or may not have gone",
-    "audit.message_viewed": "Viewed in the audit history",
-}
-INBOUND_LABELS = {"reply": "They replied", "stop": "They texted STOP",
-                  "start": "They texted START", "help": "They texted HELP"}
-
 
 class RevealForm(FlaskForm):
     reason = TextAreaField("Why do you need to see the full number?", validators=[
@@ -47,8 +32,8 @@ class RevealForm(FlaskForm):
 
 
 def record_view(action, *, subject_type="audit", subject_id=None, detail=None):
-    events.record(get_db(), action=action, subject_type=subject_type, subject_id=subject_id,
-                  actor_type="user", actor_id=current_user.id, detail=detail or {})
+    audit_actions.record_view(get_db(), action, user_id=current_user.id,
+                              subject_type=subject_type, subject_id=subject_id, detail=detail)
 
 
 def page_size():
@@ -139,15 +124,12 @@ def timeline(db, message):
     names = {}
 
     def actor_name(event):
-        if event["actor_type"] != "user":
-            return {"system": "Mend", "twilio": "Twilio", "person": "The person"}.get(
-                event["actor_type"], event["actor_type"])
-        if event["actor_id"] not in names:
+        if event["actor_type"] == "user" and event["actor_id"] not in names:
             row = users.get(db, event["actor_id"])
-            names[event["actor_id"]] = row["name"] if row else "An account since removed"
-        return names[event["actor_id"]]
+            names[event["actor_id"]] = row["name"] if row else None
+        return actor_label(event["actor_type"], names.get(event["actor_id"]))
 
-    entries = [{"at": event["at"], "what": ACTION_LABELS.get(event["action"], event["action"]),
+    entries = [{"at": event["at"], "what": action_label(event["action"]),
                 "who": actor_name(event), "reason": event["detail"].get("reason"),
                 "kind": "event", "sequence": event["id"]}
                for event in events.for_subject(db, "message", message["id"])]
@@ -156,7 +138,7 @@ def timeline(db, message):
                  "who": row["recorded_by_name"] or "Mend", "reason": None,
                  "kind": "consent", "consent": row, "sequence": row["event_id"] or 0}
                 for row in history.consents_between(db, message["contact_id"], start, end)]
-    entries += [{"at": row["received_at"], "what": INBOUND_LABELS[row["kind"]],
+    entries += [{"at": row["received_at"], "what": INBOUND_KIND_LABELS[row["kind"]],
                  "who": "The person", "reason": None, "kind": "inbound", "inbound": row,
                  "sequence": 0}
                 for row in history.inbound_between(db, message["contact_id"], start, end)]
@@ -202,8 +184,8 @@ def reveal_number(message_id):
     form = RevealForm()
     if not form.validate_on_submit():
         return render_message(db, message, form=form, status=400)
-    history.record_reveal(db, contact_id=message["contact_id"], message_id=message_id,
-                          revealed_by=current_user.id, reason=form.reason.data.strip())
+    audit_actions.reveal_number(db, contact_id=message["contact_id"], message_id=message_id,
+                                user_id=current_user.id, reason=form.reason.data.strip())
     number = display(message["contact_phone"]) if message["contact_phone"] else "(erased)"
     return render_message(db, message, form=RevealForm(formdata=None),
                           revealed_number=number)

@@ -13,8 +13,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from storage import events, users
-from storage.connection import from_db_time, utc_now, write_transaction
+from actions.sessions import record_login_attempt, record_logout
+from storage import users
+from storage.connection import from_db_time, utc_now
 
 from .database import get_db
 
@@ -118,14 +119,8 @@ def login():
         row = users.by_email(db, email)
         ok = bool(row and row["active"] and password_matches(row["password_hash"],
                                                              form.password.data))
-        # The attempt and the audit event are one write, made before the session is:
-        # nobody is logged in without a `user.login` event, even if the process dies.
-        with write_transaction(db):
-            users.record_login_attempt(db, email=email, remote_addr=request.remote_addr,
-                                       succeeded=ok)
-            if ok:
-                events.record(db, action="user.login", subject_type="user",
-                              subject_id=row["id"], actor_type="user", actor_id=row["id"])
+        record_login_attempt(db, email=email, remote_addr=request.remote_addr,
+                             user_id=row["id"] if ok else None)
         if not ok:
             form.password.errors.append(
                 "That email address and password do not match an account. "
@@ -145,8 +140,7 @@ class LogoutForm(FlaskForm):
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    events.record(get_db(), action="user.logout", subject_type="user",
-                  subject_id=current_user.id, actor_type="user", actor_id=current_user.id)
+    record_logout(get_db(), user_id=current_user.id)
     logout_user()
     session.clear()
     flash("You have logged out.")

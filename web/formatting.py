@@ -4,30 +4,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from sms.labels import CONSENT_METHOD_LABELS, CONSENT_STATE_LABELS, STATUS_LABELS
 from sms.phone import mask
-
-CONSENT_METHOD_LABELS = {
-    "in_person": "In person",
-    "in_writing": "In writing",
-    "text_reply": "By text reply",
-    "stop_keyword": "Texted STOP",
-    "start_keyword": "Texted START",
-    "withdrawn_by_worker": "Withdrawn by a worker",
-    "provider_blocked": "Blocked by the phone network (they had texted STOP)",
-}
-CONSENT_STATE_LABELS = {
-    "granted": "Agreed to texts",
-    "withdrawn": "Does not want texts",
-    "pending": "Waiting for them to confirm",
-    None: "Not asked yet",
-}
-STATUS_LABELS = {
-    "scheduled": "Scheduled", "sending": "Sending", "sent": "Sent",
-    "delivered": "Delivered", "undelivered": "Not delivered", "failed": "Failed",
-    "cancelled": "Cancelled", "expired": "Expired (not sent late)",
-    "unknown": "Needs checking",
-}
-
 
 def local(value):
     if not value:

@@ -6,11 +6,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
-from storage import events, inbound
-from storage.connection import write_transaction
+from actions.inbound import mark_read
+from storage import inbound
 
 from .auth import role_required
-from .contacts import contact_or_404
+from .caseload import contact_or_404, inbound_or_404
 from .database import get_db
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -30,28 +30,6 @@ def safe_next(target, fallback):
     return target
 
 
-def inbound_or_404(inbound_id):
-    """A received text the current user may see: their caseload's, or any for admins."""
-    row = inbound.get(get_db(), inbound_id)
-    if row is None or row["erased_at"]:
-        abort(404)
-    if row["contact_id"] is None:
-        if current_user.role != "admin":
-            abort(403)
-    else:
-        contact_or_404(row["contact_id"])
-    return row
-
-
-def mark_read(db, inbound_ids):
-    with write_transaction(db):
-        changed = inbound.mark_read(db, inbound_ids, read_by=current_user.id)
-        for inbound_id in changed:
-            events.record(db, action="inbound.read", subject_type="inbound_message",
-                          subject_id=inbound_id, actor_type="user", actor_id=current_user.id)
-    return changed
-
-
 @bp.route("/<int:inbound_id>/read", methods=["POST"])
 @role_required("worker", "reviewer", "admin")
 def read(inbound_id):
@@ -59,7 +37,7 @@ def read(inbound_id):
     form = MarkReadForm()
     if not form.validate_on_submit():
         abort(400)
-    mark_read(get_db(), [row["id"]])
+    mark_read(get_db(), [row["id"]], user_id=current_user.id)
     flash("Marked as read.")
     return redirect(safe_next(form.next.data, url_for("dashboard.index")))
 
@@ -72,7 +50,8 @@ def read_all_from(contact_id):
     if not form.validate_on_submit():
         abort(400)
     db = get_db()
-    changed = mark_read(db, inbound.unread_ids_for_contact(db, contact["id"]))
+    changed = mark_read(db, inbound.unread_ids_for_contact(db, contact["id"]),
+                        user_id=current_user.id)
     flash(f"Marked {len(changed)} text{'s' if len(changed) != 1 else ''} as read.")
     return redirect(url_for("contacts.show", contact_id=contact["id"], _anchor="thread-heading"))
 

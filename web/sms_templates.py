@@ -16,8 +16,8 @@ from wtforms.validators import DataRequired, Length
 
 from sms.library import SITUATIONS, STRATEGIES, body_findings, typical_render
 from sms.rendering import PLACEHOLDERS, BadTemplate
-from storage import events, sms_templates
-from storage.connection import utc_now, write_transaction
+from actions import templates as workflows
+from storage import sms_templates
 
 from .auth import role_required
 from .database import get_db
@@ -161,28 +161,13 @@ def render_form(form, *, template=None, status=200):
                            placeholders=PLACEHOLDERS), status
 
 
-def save_draft(template_id, fields, *, new_template):
-    db = get_db()
-    with write_transaction(db):
-        version_id = sms_templates.create_draft(db, template_id=template_id, fields=fields,
-                                                authored_by=current_user.id)
-        draft = sms_templates.get_version(db, version_id)
-        events.record(db, action="template.drafted", subject_type="template_version",
-                      subject_id=version_id, actor_type="user", actor_id=current_user.id,
-                      detail={"template_id": template_id, "version": draft["version"],
-                              "new_template": new_template})
-    flash(f"Version {draft['version']} of “{fields['title']}” is saved as a draft. Another "
+def save_draft(fields, *, template_id=None):
+    proposed = workflows.propose_version(get_db(), fields, author_id=current_user.id,
+                                         template_id=template_id)
+    flash(f"Version {proposed.version} of “{fields['title']}” is saved as a draft. Another "
           "reviewer must approve it before workers can use it.")
-    return redirect(url_for("sms_templates.version", template_id=template_id,
-                            number=draft["version"]))
-
-
-def unique_template_id(db, title):
-    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "template"
-    candidate, number = base, 2
-    while sms_templates.template_id_taken(db, candidate):
-        candidate, number = f"{base}-{number}", number + 1
-    return candidate
+    return redirect(url_for("sms_templates.version", template_id=proposed.template_id,
+                            number=proposed.version))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -191,8 +176,7 @@ def new_template():
     form = TemplateForm()
     if not form.validate_on_submit() or findings_as_errors(form):
         return render_form(form, status=400 if request.method == "POST" else 200)
-    fields = form_fields(form)
-    return save_draft(unique_template_id(get_db(), fields["title"]), fields, new_template=True)
+    return save_draft(form_fields(form))
 
 
 @bp.route("/<template_id>/new-version", methods=["GET", "POST"])
@@ -215,7 +199,7 @@ def new_version(template_id):
     if not form.validate_on_submit() or findings_as_errors(form):
         return render_form(form, template=template,
                            status=400 if request.method == "POST" else 200)
-    return save_draft(template_id, form_fields(form), new_template=False)
+    return save_draft(form_fields(form), template_id=template_id)
 
 
 @bp.route("/<template_id>/v<int:number>/review", methods=["POST"])
@@ -250,18 +234,9 @@ def decision_is_complete(form, version):
 
 
 def settle(version, status, note):
-    db = get_db()
-    with write_transaction(db):
-        settled = sms_templates.settle_draft(
-            db, version["id"], status=status, reviewer_id=current_user.id,
-            reviewer_name=current_user.name, note=note, at=utc_now())
-        if settled:
-            events.record(db, action=f"template.{status}", subject_type="template_version",
-                          subject_id=version["id"], actor_type="user",
-                          actor_id=current_user.id,
-                          detail={"template_id": version["template_id"],
-                                  "version": version["version"],
-                                  "authored_by": version["authored_by"], "note": note})
+    settled = workflows.review_version(get_db(), version, status=status, note=note,
+                                       reviewer_id=current_user.id,
+                                       reviewer_name=current_user.name)
     if not settled:
         flash(f"Version {version['version']} was reviewed by someone else first; "
               "nothing changed.")
@@ -284,16 +259,10 @@ def retire(template_id):
         return render_template("sms_templates/history.html", template=template,
                                versions=versions, retire_form=form,
                                status_labels=STATUS_LABELS, situations=SITUATIONS), 400
-    reason = form.reason.data.strip()
-    latest = sms_templates.versions_of(db, template_id)[0]
-    with write_transaction(db):
-        retired = sms_templates.retire(db, template_id, retired_by=current_user.id,
-                                       reason=reason, at=utc_now())
-        if retired:
-            events.record(db, action="template.retired", subject_type="template_version",
-                          subject_id=latest["id"], actor_type="user", actor_id=current_user.id,
-                          detail={"template_id": template_id, "reason": reason})
-    flash(f"Retired “{latest['title']}”. Workers can no longer choose it; texts already "
+    title = sms_templates.versions_of(db, template_id)[0]["title"]
+    retired = workflows.retire_template(db, template_id, reason=form.reason.data.strip(),
+                                        user_id=current_user.id)
+    flash(f"Retired “{title}”. Workers can no longer choose it; texts already "
           "sent keep their record." if retired else "This template was already retired.")
     return redirect(url_for("sms_templates.library"))
 

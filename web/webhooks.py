@@ -12,9 +12,11 @@ import urllib.parse
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
+from actions.delivery import apply_status_callback
+from actions.inbound import receive_text
+
 from . import SQLITE_MAX_INTEGER
 from .database import get_db
-from .inbound_texts import receive_text
 from .security import csrf
 
 log = logging.getLogger("mend.webhooks")
@@ -93,11 +95,6 @@ def error_code_param(text):
 @twilio_signed
 def status_callback():
     """Twilio reports a message's progress. Idempotent; a status never moves back."""
-    from sms import twilio_errors
-    from storage import delivery
-
-    from .database import get_db
-
     sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
     provider_status = (request.form.get("MessageStatus")
                        or request.form.get("SmsStatus") or "").lower()
@@ -108,18 +105,12 @@ def status_callback():
     if to_status is None:
         return empty_twiml()
     message_id = request.args.get("m", type=message_id_param)
-    code = request.form.get("ErrorCode", type=error_code_param)
-    db = get_db()
-    outcome = delivery.apply_provider_status(
-        db, message_id=message_id, provider_sid=sid, to_status=to_status,
-        provider_status=provider_status, error_code=code,
-        reason=twilio_errors.reason_for(code) if code else None)
+    outcome = apply_status_callback(
+        get_db(), message_id=message_id, provider_sid=sid, to_status=to_status,
+        provider_status=provider_status,
+        error_code=request.form.get("ErrorCode", type=error_code_param))
     log.info("status callback for message %s: %s -> %s", message_id or "?",
              provider_status, outcome)
-    if outcome == "applied" and code in twilio_errors.NUMBER_PROBLEMS:
-        row = delivery.find_for_callback(db, message_id=message_id, provider_sid=sid)
-        delivery.flag_number(db, row["contact_id"], flag=twilio_errors.reason_for(code),
-                             message_id=row["id"], actor_type="twilio")
     return empty_twiml()
 
 

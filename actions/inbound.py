@@ -1,14 +1,18 @@
-"""What Mend does with a text a person sends: store it, and honour STOP and START.
+"""What Mend does with a text a person sends: store it, and honour STOP and START;
+and a worker marking replies as read.
 
-No Flask here: the webhook parses and checks the request, then calls `receive_text`.
+The webhook parses and checks the request, then calls `receive_text`.
 Everything a text changes happens in one transaction, so a crash leaves nothing half
 done and Twilio's retry (same MessageSid) does the whole thing once.
 """
 from dataclasses import dataclass, field
 
+from sms import people as rules
 from sms.keywords import meaning_of
 from storage import contacts, events, inbound, messages
 from storage.connection import write_transaction
+
+from . import consent
 
 STOP_REASON = "They texted STOP, so Mend will not text them."
 START_METHODS = {"START": "start_keyword", "UNSTOP": "start_keyword", "YES": "text_reply"}
@@ -44,13 +48,10 @@ def thread_contact(db, matched):
 def withdraw_everyone_on_the_number(db, matched, keyword):
     cancelled = []
     for contact in matched:
-        cancelled += contacts.withdraw_consent(
-            db, contact_id=contact["id"], method="stop_keyword", recorded_by=None,
-            actor_type="person", note=f"They texted {keyword}.", reason=STOP_REASON)
+        cancelled += consent.withdraw(
+            db, contact["id"], method="stop_keyword", actor_type="person",
+            note=f"They texted {keyword}.", reason=STOP_REASON)
     return cancelled
-
-
-OPTED_OUT_BY_TEXT = {"stop_keyword", "provider_blocked"}
 
 
 def may_grant(latest):
@@ -63,7 +64,7 @@ def may_grant(latest):
     """
     if latest is None or latest["state"] == "granted":
         return False
-    return latest["state"] == "pending" or latest["method"] in OPTED_OUT_BY_TEXT
+    return latest["state"] == "pending" or latest["method"] in rules.OPTED_OUT_BY_TEXT
 
 
 def grant_everyone_on_the_number(db, matched, keyword):
@@ -115,3 +116,13 @@ def receive_text(db, *, provider_sid, from_number, body):
                               "consent_change": received.consent_change,
                               "cancelled_messages": received.cancelled})
     return received
+
+
+def mark_read(db, inbound_ids, *, user_id):
+    """A worker has read these replies; returns the ids that were unread until now."""
+    with write_transaction(db):
+        changed = inbound.mark_read(db, inbound_ids, read_by=user_id)
+        for inbound_id in changed:
+            events.record(db, action="inbound.read", subject_type="inbound_message",
+                          subject_id=inbound_id, actor_type="user", actor_id=user_id)
+    return changed

@@ -1,0 +1,53 @@
+"""Who may see what: the caseload rule (`sms.people.in_caseload`) applied to the
+current user, as helpers that answer 404 for anything outside it."""
+from flask import abort, current_app
+from flask_login import current_user
+
+from sms import people
+from sms.service import Service
+from storage import contacts, inbound, messages
+
+from .database import get_db
+
+
+def service():
+    """The service's settings the rules need, from the app's config."""
+    return Service.from_config(current_app.config)
+
+
+def sees(key_worker_id):
+    return people.in_caseload(key_worker_id, user_id=current_user.id,
+                              sees_everyone=current_user.sees_everyone)
+
+
+def visible_contacts(db):
+    """The people the current user may see: their caseload, or everyone."""
+    return contacts.listing(db, key_worker_id=None if current_user.sees_everyone
+                            else current_user.id)
+
+
+def contact_or_404(contact_id):
+    contact = contacts.get(get_db(), contact_id)
+    if contact is None or contact["erased_at"] or not sees(contact["key_worker_id"]):
+        abort(404)
+    return contact
+
+
+def message_or_404(message_id):
+    message = messages.get(get_db(), message_id)
+    if message is None or not sees(message["key_worker_id"]):
+        abort(404)
+    return message
+
+
+def inbound_or_404(inbound_id):
+    """A received text: their caseload's, or (unmatched numbers) for admins only."""
+    row = inbound.get(get_db(), inbound_id)
+    if row is None or row["erased_at"]:
+        abort(404)
+    if row["contact_id"] is None:
+        if current_user.role != "admin":
+            abort(403)
+    else:
+        contact_or_404(row["contact_id"])
+    return row

@@ -1,0 +1,226 @@
+"""Drafting a text from a reviewed template, shared by compose and by editing a
+scheduled text: the form, `build_draft` (render, check, choose the time) and the
+"next allowed time" button.
+
+Every path (the live preview, the Preview button, the confirm step, scheduling and
+editing) goes through `build_draft`, so what the worker sees is exactly what is
+stored and sent.
+"""
+import hashlib
+from zoneinfo import ZoneInfo
+
+from flask import request
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from actions.texts import Draft
+from sms import checks, people, scheduling
+from sms.library import SITUATIONS
+from sms.rendering import PLACEHOLDERS, BadTemplate, MissingFields, placeholders_in, render_text
+from storage import contacts, messages, sms_templates
+from storage.connection import utc_now
+
+from .caseload import sees, service, visible_contacts
+
+PERSONAL_LINE_MAX = 160
+
+
+def optional_int(value):
+    """Select values: '' (the "Choose..." option) or anything not a number is None."""
+    text = str(value).strip() if value is not None else ""
+    # isascii: "²" and "١" pass isdigit() but are not ids (int("²") raises ValueError)
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
+
+
+class ComposeForm(FlaskForm):
+    contact_id = SelectField("Who is this text for?", coerce=optional_int, validate_choice=False,
+                             validators=[DataRequired("Choose who the text is for.")])
+    situation = SelectField("What happened?", validate_choice=False)
+    template_version_id = SelectField("Template", coerce=optional_int, validate_choice=False,
+                                      validators=[DataRequired("Choose a template.")])
+    next_meeting_at = StringField("Next meeting", validators=[Length(max=40)])
+    personal = StringField("Personal line (optional)", validators=[Length(
+        max=PERSONAL_LINE_MAX,
+        message=f"Keep the personal line to {PERSONAL_LINE_MAX} characters or fewer.")])
+    when = RadioField("When should it go?", default="now",
+                      choices=[SelectChoice(value, label)
+                               for value, label in scheduling.QUICK_CHOICES.items()])
+    send_at_local = StringField("Date and time", validators=[Length(max=40)])
+    number_reconfirmed = BooleanField(
+        "I have checked with them that this number is still safe to text")
+
+
+def fill_choices(db, form, search=""):
+    people_ = [row for row in visible_contacts(db) if row["consent_state"] == "granted"
+               and search.lower() in row["preferred_name"].lower()]
+    form.contact_id.choices = [SelectChoice("", "Choose a person")] + [
+        SelectChoice(row["id"], row["preferred_name"]) for row in people_]
+    form.situation.choices = [SelectChoice("", "Any situation")] + [
+        SelectChoice(slug, label) for slug, label in SITUATIONS.items()]
+    usable = sms_templates.usable_versions(db)
+    recent = messages.recent_template_ids(db, current_user.id)
+    rank = {template_id: index for index, template_id in enumerate(recent)}
+    usable.sort(key=lambda v: (rank.get(v["template_id"], len(rank)), v["situation"], v["title"]))
+    chosen_situation = form.situation.data or ""
+    form.template_version_id.choices = [SelectChoice("", "Choose a template")] + [
+        SelectChoice(v["id"], v["title"],
+                     optgroup="Recently used by you" if v["template_id"] in rank
+                     else SITUATIONS.get(v["situation"], v["situation"]),
+                     render_kw={"data-situation": v["situation"],
+                                "data-when-to-use": v["when_to_use"],
+                                "data-fields": " ".join(sorted(placeholders_in(v["body"])))})
+        for v in usable if not chosen_situation or v["situation"] == chosen_situation
+        or v["template_id"] in rank]
+    return usable
+
+
+def use_next_allowed(form):
+    """The "send at the next allowed time" button: True when it was pressed, and the
+    form now asks for that time."""
+    chosen = request.form.get("use_next_allowed")
+    if chosen:
+        form.when.data = "at"
+        form.send_at_local.data = chosen
+    return bool(chosen)
+
+
+def sendable_contact(db, form):
+    """The chosen contact if they may be texted now; otherwise None, with the reason."""
+    contact = contacts.get(db, form.contact_id.data)
+    if contact is None or contact["erased_at"] or not sees(contact["key_worker_id"]):
+        form.contact_id.errors.append("Choose who the text is for.")
+        return None
+    if contact["consent_state"] != "granted":
+        form.contact_id.errors.append(people.cannot_text_now(contact))
+        return None
+    return contact
+
+
+def usable_version(db, form):
+    version = sms_templates.get_version(db, form.template_version_id.data)
+    if version is None or version["status"] != "approved":
+        form.template_version_id.errors.append(
+            "That template has not been approved for use. Choose another.")
+        return None
+    if not sms_templates.is_usable(db, version["id"]):
+        form.template_version_id.errors.append(
+            "That template is no longer in use (it was retired or replaced while you were "
+            "writing). Choose another; what you typed is kept.")
+        return None
+    return version
+
+
+def next_meeting_text(form, zone):
+    """The typed meeting time written out, or '' (an error is set if unreadable)."""
+    typed = (form.next_meeting_at.data or "").strip()
+    if not typed:
+        return ""
+    moment = scheduling.parse_local(typed, zone)
+    if moment is None:
+        form.next_meeting_at.errors.append(
+            "That meeting date and time could not be read. Choose it again.")
+        return ""
+    return scheduling.format_meeting(moment, zone)
+
+
+def render_for(form, contact, version, rules):
+    """Render the text; a missing field becomes an error naming it. None on error."""
+    values = {
+        "name": contact["preferred_name"],
+        "worker": current_user.first_name,
+        "service": rules.name_for(contact),
+        "next_meeting": next_meeting_text(form, rules.zone),
+        "personal": form.personal.data,
+    }
+    if form.next_meeting_at.errors:
+        return None
+    try:
+        return render_text(version["body"], values)
+    except MissingFields as missing:
+        for name in missing.names:
+            target = {"next_meeting": form.next_meeting_at,
+                      "personal": form.personal}.get(name, form.template_version_id)
+            target.errors.append(f"Fill in the {PLACEHOLDERS[name]}: this template uses it.")
+    except BadTemplate:
+        form.template_version_id.errors.append(
+            "This template cannot be used right now. Choose another and tell a reviewer.")
+    return None
+
+
+def choose_send_time(form, contact, rules):
+    window = people.window_for(contact, rules.window)
+    moment, problem = scheduling.resolve(form.when.data, form.send_at_local.data, utc_now(),
+                                         rules.zone, window or rules.window)
+    if problem:
+        form.send_at_local.errors.append(problem)
+        return None
+    result = scheduling.check_time(moment, utc_now(), rules.zone, window)
+    if result.problem:
+        form.send_at_local.errors.append(result.problem)
+    return result
+
+
+def warnings_for(contact, rendered, rules):
+    """The same checks a template passed, now on the whole text with the worker's words."""
+    context = checks.Context(worker=current_user.first_name, service_name=rules.name,
+                             service_allowed=bool(contact["ok_to_name_service"]))
+    return checks.check_text(rendered.body, context, name=contact["preferred_name"])
+
+
+def build_draft(db, form, *, contact=None, with_time=False):
+    """Check a compose form; a Draft when the text can be rendered, else None.
+
+    Errors are left on the form's fields. With `with_time`, the send time and the
+    number re-check are checked too (callers then look at `form.errors`).
+    """
+    rules = service()
+    form.validate()
+    if contact is None and not form.contact_id.errors:
+        contact = sendable_contact(db, form)
+    version = usable_version(db, form) if not form.template_version_id.errors else None
+    if contact is None or version is None:
+        return None
+    rendered = render_for(form, contact, version, rules)
+    if rendered is None or form.personal.errors:
+        return None
+    draft = Draft(contact=contact, version=version, rendered=rendered,
+                  template_fields={"personal": form.personal.data or "",
+                                   "next_meeting_at": form.next_meeting_at.data or ""})
+    draft.warnings = [warning.as_dict() for warning in warnings_for(contact, rendered, rules)]
+    draft.suggest_cooling_off = (version["situation"] in scheduling.COOLING_OFF_SITUATIONS
+                                 and form.when.data in ("now", "in_2_hours"))
+    draft.needs_reconfirm = people.number_needs_reconfirming(
+        contact, now=utc_now(), days=rules.reconfirm_days)
+    if with_time:
+        draft.send_time = choose_send_time(form, contact, rules)
+        if draft.needs_reconfirm and not form.number_reconfirmed.data:
+            form.number_reconfirmed.errors.append(
+                f"It is a while since {contact['preferred_name']}'s number was checked. "
+                "Check with them that it is still safe to text, then tick the box.")
+    return draft
+
+
+def fingerprint(body):
+    """Marks the text whose warnings the worker was shown, so what is stored was seen."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+
+
+def warnings_unseen(draft):
+    return bool(draft.warnings) and request.form.get("seen_warnings") != fingerprint(
+        draft.rendered.body)
+
+
+def ready_to_schedule(draft, form):
+    return (draft is not None and not form.errors and draft.send_time is not None
+            and draft.send_time.at is not None)
+
+
+def next_allowed(draft):
+    return draft.send_time.next_allowed if draft and draft.send_time else None
+
+
+def input_local(moment, zone):
+    """An aware datetime as a datetime-local input value in the service's zone."""
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M") if moment else ""
