@@ -10,6 +10,7 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import commands
 import settings
 from web import logging_setup, register
 
@@ -30,30 +31,23 @@ def create_app(test_config=None):
     load_dotenv(override=False)
     app = Flask(__name__, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.config.update(settings.from_environment(app.instance_path))
-    if test_config is not None:
-        app.config.update(test_config)
+    serving = is_serving()
     try:
-        settings.validate(app.config)
+        config = settings.from_environment(app.instance_path)
+        config.update(test_config or {})
+        settings.validate(config, serving=serving)
     except settings.SettingsError as error:
         raise SystemExit(f"Mend cannot start: {error}")
-    secure = app.config["PUBLIC_BASE_URL"].startswith("https://")
-    app.config.update(
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=secure,
-        REMEMBER_COOKIE_HTTPONLY=True,
-        REMEMBER_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=secure,
-        MAX_CONTENT_LENGTH=256 * 1024,
-    )
+    app.config.update(config)
+    app.config.update(settings.flask_config(app.config))
     logging_setup.configure(json_lines=app.config["MEND_ENV"] == "production"
                             and not app.config.get("TESTING"))
     if app.config["TRUST_PROXY"]:
         hops = app.config["TRUST_PROXY"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register(app)
-    if is_serving():
+    commands.register(app)
+    if serving:
         from web.database import require_current_schema
         require_current_schema(app)
         if app.config["RUN_SCHEDULER_IN_PROCESS"]:

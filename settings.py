@@ -1,9 +1,11 @@
 """Settings from the environment (and `.env`, through python-dotenv).
 
-Every setting here is listed in `.env.example` and in the README's table; a test
-keeps the three in step.
+Every setting is read here and nowhere else; each is listed in `.env.example` and in
+the README's table, and a test keeps the three in step. `flask_config` derives the
+fixed Flask settings (cookies, session lifetime, CSRF) from them.
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,13 +42,18 @@ DEFAULTS = {
     "TRUST_PROXY": "0",
     "NUMBER_RECONFIRM_DAYS": "30",
     "RETENTION_DAYS": "365",
+    "SESSION_IDLE_MINUTES": "30",
+    "HISTORY_PAGE_SIZE": "50",
 }
 INTEGER_SETTINGS = ("SCHEDULER_INTERVAL", "STALE_AFTER_SECONDS",
                     "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "TRUST_PROXY",
                     "SEGMENTS_PER_SECOND", "SEND_CONCURRENCY", "MAX_SEND_ATTEMPTS",
-                    "NUMBER_RECONFIRM_DAYS", "RETENTION_DAYS")
+                    "NUMBER_RECONFIRM_DAYS", "RETENTION_DAYS", "SESSION_IDLE_MINUTES",
+                    "HISTORY_PAGE_SIZE")
 POSITIVE_SETTINGS = ("SCHEDULER_INTERVAL", "SEGMENTS_PER_SECOND", "SEND_CONCURRENCY",
-                     "MAX_SEND_ATTEMPTS", "NUMBER_RECONFIRM_DAYS")
+                     "MAX_SEND_ATTEMPTS", "NUMBER_RECONFIRM_DAYS", "SESSION_IDLE_MINUTES",
+                     "HISTORY_PAGE_SIZE")
+MAX_UPLOAD_BYTES = 256 * 1024
 BOOLEAN_SETTINGS = ("RUN_SCHEDULER_IN_PROCESS",)
 
 
@@ -74,13 +81,18 @@ def from_environment(instance_path, environ=None):
     return config
 
 
-def validate(config):
+def validate(config, *, serving=True):
+    """Raise SettingsError naming the first wrong setting.
+
+    SECRET_KEY signs sessions and CSRF tokens, so it is required only to serve
+    requests (`serving`); commands such as `db upgrade` or `sms count` sign nothing.
+    """
     for name in POSITIVE_SETTINGS:
         if name in config and int(config[name]) < 1:
             raise SettingsError(f"{name} must be 1 or more, not {config[name]!r}.")
     if config.get("MEND_ENV") not in ("development", "production"):
         raise SettingsError("MEND_ENV must be 'development' or 'production'.")
-    if not config.get("SECRET_KEY"):
+    if serving and not config.get("SECRET_KEY"):
         raise SettingsError(
             "SECRET_KEY is not set. Set it in the environment (or .env) to a long random "
             "string, for example the output of: python3 -c 'import secrets; "
@@ -107,3 +119,22 @@ def validate(config):
         if missing:
             raise SettingsError("SMS_BACKEND is twilio but these are not set: "
                                 + ", ".join(missing) + ".")
+
+
+def flask_config(config):
+    """Flask's own settings, fixed or derived from ours (after any test overrides)."""
+    secure = config["PUBLIC_BASE_URL"].startswith("https://")
+    return {
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
+        # A session ends after SESSION_IDLE_MINUTES without a request; CSRF tokens
+        # live as long as the session rather than on a clock of their own.
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(config["SESSION_IDLE_MINUTES"])),
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

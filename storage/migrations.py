@@ -2,6 +2,16 @@
 
 `flask --app app db upgrade` applies what is pending; the app refuses to start on a
 database that is behind (see `pending_migrations`).
+
+sqlite_utils runs pending migrations in the order they are registered in this file
+and records each one by its name in `_sqlite_migrations`. So a migration is never
+renamed (an existing database would run it again), and the order below is the order
+a new database runs them in. m002-m006 were written on parallel branches and once
+ran as m001, m004, m006, m002, m003, m005; none depends on another, and
+tests/test_production.py proves a database made in that order upgrades cleanly and
+has the same schema as a new one.
+
+New migrations go at the end, numbered after the last one.
 """
 from sqlite_utils import Migrations
 
@@ -167,35 +177,6 @@ def m001_initial_schema(db):
 
 
 @migrations()
-def m004_delivery(db):
-    """Delivery (issue 6): retry times, what the provider said, and service alerts."""
-    db.executescript(
-        """
-        ALTER TABLE messages ADD COLUMN next_attempt_at TEXT;
-        ALTER TABLE messages ADD COLUMN provider_status TEXT;
-        ALTER TABLE messages ADD COLUMN provider_parts INTEGER;
-        ALTER TABLE messages ADD COLUMN ambiguous_at TEXT;
-
-        CREATE TABLE service_alerts (
-            id INTEGER PRIMARY KEY,
-            kind TEXT NOT NULL,
-            message TEXT NOT NULL,
-            raised_at TEXT NOT NULL,
-            cleared_at TEXT
-        );
-        CREATE INDEX service_alerts_active ON service_alerts (kind, cleared_at);
-        """
-    )
-
-
-@migrations()
-def m006_message_template_fields(db):
-    """What the worker filled in (personal line, next meeting), so a scheduled text can be
-    edited. Erasure and retention clear it along with the body."""
-    db.execute("ALTER TABLE messages ADD COLUMN template_fields TEXT NOT NULL DEFAULT '{}'")
-
-
-@migrations()
 def m002_template_review(db):
     """Four-eyes review of templates: notes and times, and rules the database keeps.
 
@@ -244,6 +225,28 @@ def m003_consent_and_inbox(db):
 
 
 @migrations()
+def m004_delivery(db):
+    """Delivery (issue 6): retry times, what the provider said, and service alerts."""
+    db.executescript(
+        """
+        ALTER TABLE messages ADD COLUMN next_attempt_at TEXT;
+        ALTER TABLE messages ADD COLUMN provider_status TEXT;
+        ALTER TABLE messages ADD COLUMN provider_parts INTEGER;
+        ALTER TABLE messages ADD COLUMN ambiguous_at TEXT;
+
+        CREATE TABLE service_alerts (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            message TEXT NOT NULL,
+            raised_at TEXT NOT NULL,
+            cleared_at TEXT
+        );
+        CREATE INDEX service_alerts_active ON service_alerts (kind, cleared_at);
+        """
+    )
+
+
+@migrations()
 def m005_audit_search_retention_reveals(db):
     """Full-text search of message bodies, indexes for keyset paging, retention
     markers, and the ledger of admins' number reveals."""
@@ -287,6 +290,16 @@ def m005_audit_search_retention_reveals(db):
             BEGIN SELECT RAISE(ABORT, 'number reveals are append-only'); END;
         """
     )
+
+
+@migrations()
+def m006_message_template_fields(db):
+    """What the worker filled in (personal line, next meeting), so a scheduled text can be
+    edited. Erasure and retention clear it along with the body."""
+    db.execute("ALTER TABLE messages ADD COLUMN template_fields TEXT NOT NULL DEFAULT '{}'")
+
+
+# New migrations go here, at the end, numbered after the last one.
 
 
 def upgrade(db):

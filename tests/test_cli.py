@@ -1,4 +1,5 @@
 """The `flask --app app ...` commands a newcomer and an operator use."""
+import json
 import os
 import subprocess
 import sys
@@ -6,12 +7,16 @@ from pathlib import Path
 
 import pytest
 
+import settings
 from app import create_app
 from scheduler.runner import acquire_lock
 from storage import migrations, users
 from storage.connection import connect
+from tests.conftest import prepare_database
 
 ROOT = Path(__file__).resolve().parent.parent
+FLASK = Path(sys.executable).parent / "flask"
+LIBRARY_SIZE = len(list((ROOT / "templates_sms").glob("*.toml")))
 
 
 @pytest.fixture
@@ -32,6 +37,55 @@ def flask_command(tmp_path, *args, env=None):
                    "DATABASE_PATH": str(tmp_path / "mend.db"), **(env or {})}
     return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT,
                           env=environment, capture_output=True, text=True, timeout=60)
+
+
+def flask_without_a_secret(tmp_path, *args, env=None, input=None):
+    """The real `.venv/bin/flask --app app` as in a fresh clone: no SECRET_KEY anywhere,
+    MEND_ENV at its default (production), the database in tmp_path."""
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in ("SECRET_KEY", "MEND_ENV", "FLASK_RUN_FROM_CLI")}
+    environment.update({"DATABASE_PATH": str(tmp_path / "mend.db"), **(env or {})})
+    return subprocess.run([str(FLASK), "--app", "app", *args], cwd=ROOT, env=environment,
+                          input=input, capture_output=True, text=True, timeout=60)
+
+
+def test_commands_that_sign_nothing_run_without_a_secret_key(tmp_path):
+    checked = flask_without_a_secret(tmp_path, "templates", "check")
+    assert (checked.returncode, checked.stderr) == (0, "")
+    assert checked.stdout == f"{LIBRARY_SIZE} template(s) checked: no problems.\n"
+
+    counted = flask_without_a_secret(tmp_path, "sms", "count", "hello")
+    assert (counted.returncode, counted.stderr) == (0, "")
+    assert counted.stdout.splitlines() == [
+        "Encoding:   GSM-7", "Characters: 5", "Parts:      1",
+        "Replaced:   nothing", "Not GSM-7:  nothing"]
+
+    upgraded = flask_without_a_secret(tmp_path, "db", "upgrade")
+    assert (upgraded.returncode, upgraded.stderr) == (0, "")
+    assert upgraded.stdout.startswith(f"Database {tmp_path / 'mend.db'} is up to date (")
+
+
+def test_accounts_can_be_managed_without_a_secret_key(tmp_path):
+    assert flask_without_a_secret(tmp_path, "db", "upgrade").returncode == 0
+    created = flask_without_a_secret(
+        tmp_path, "users", "create", "--email", "lead@example.org", "--name", "Kay Lead",
+        "--role", "admin", "--password-stdin", input="a long enough password\n")
+    assert (created.returncode, created.stdout) == (0, "Created admin lead@example.org.\n")
+    listed = flask_without_a_secret(tmp_path, "users", "list")
+    assert listed.returncode == 0
+    assert "admin     active       lead@example.org  (Kay Lead)" in listed.stdout
+    deactivated = flask_without_a_secret(tmp_path, "users", "deactivate", "lead@example.org")
+    assert (deactivated.returncode, deactivated.stdout) == (0, "Deactivated lead@example.org.\n")
+    demo = flask_without_a_secret(tmp_path, "users", "demo")
+    assert demo.stdout == "Accounts exist already; no demo accounts created.\n"
+
+
+def test_in_development_every_command_reads_the_key_make_run_generated(tmp_path):
+    (tmp_path / "secret_key").write_text("generated-by-make-run\n")
+    config = settings.from_environment(str(tmp_path), {"MEND_ENV": "development"})
+    assert config["SECRET_KEY"] == "generated-by-make-run"
+    production = settings.from_environment(str(tmp_path), {"MEND_ENV": "production"})
+    assert production["SECRET_KEY"] == ""
 
 
 def test_db_upgrade_is_safe_to_run_again(fresh_app):
@@ -57,11 +111,21 @@ def test_the_app_refuses_to_serve_a_database_that_is_behind(tmp_path):
     assert "Run: flask --app app db upgrade" in result.stderr
 
 
-def test_secret_key_is_required_outside_development(tmp_path):
-    result = flask_command(tmp_path, "db", "upgrade", env={"MEND_ENV": "production",
-                                                          "SECRET_KEY": ""})
+@pytest.mark.parametrize("serve", [
+    pytest.param([sys.executable, "-c", "from app import create_app; create_app()"],
+                 id="gunicorn-or-wsgi"),
+    pytest.param([str(FLASK), "--app", "app", "run", "--port", "0"], id="flask-run"),
+])
+def test_production_refuses_to_serve_without_a_secret_key(tmp_path, serve):
+    prepare_database(str(tmp_path / "mend.db"))
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in ("SECRET_KEY", "FLASK_RUN_FROM_CLI")}
+    result = subprocess.run(serve, cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={**environment, "MEND_ENV": "production",
+                                 "DATABASE_PATH": str(tmp_path / "mend.db")})
     assert result.returncode == 1
     assert "Mend cannot start: SECRET_KEY is not set." in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_users_create_list_and_deactivate(fresh_app):
@@ -80,6 +144,50 @@ def test_users_create_list_and_deactivate(fresh_app):
                     "--role", "worker")
     assert duplicate.exit_code == 1
     assert "An account for kay@example.org already exists." in duplicate.output
+
+
+def test_each_account_change_is_one_audit_event(fresh_app):
+    run(fresh_app, "db", "upgrade")
+    run(fresh_app, "users", "create", "--email", "kay@example.org", "--name", "Kay Lead",
+        "--role", "reviewer")
+    run(fresh_app, "users", "deactivate", "kay@example.org")
+    again = run(fresh_app, "users", "deactivate", "KAY@example.org")
+    assert again.output == "kay@example.org was already deactivated; nothing changed.\n"
+    db = connect(fresh_app.config["DATABASE_PATH"])
+    assert [(e["action"], e["subject_id"], json.loads(e["detail"]))
+            for e in db.query("SELECT * FROM events ORDER BY id")] == [
+        ("user.created", 1, {"role": "reviewer", "by": "command line"}),
+        ("user.deactivated", 1, {"by": "command line"})]
+    db.close()
+
+
+@pytest.mark.parametrize("args, stdin, message", [
+    (["--email", "kay", "--name", "Kay", "--role", "worker"], None,
+     "Error: 'kay' is not an email address, such as kay@example.org."),
+    (["--email", "kay@example.org", "--name", "  ", "--role", "worker"], None,
+     'Error: Give the account a name, such as "Kay Lead".'),
+    (["--email", "kay@example.org", "--name", "Kay", "--role", "worker", "--password-stdin"],
+     "short\n", "Error: The password must be at least 12 characters."),
+    (["--email", "kay@example.org", "--name", "Kay", "--role", "boss"], None,
+     "Error: Invalid value for '--role': 'boss' is not one of 'worker', 'reviewer', 'admin'."),
+])
+def test_a_wrong_account_detail_gets_a_clear_message_and_creates_nothing(
+        fresh_app, args, stdin, message):
+    run(fresh_app, "db", "upgrade")
+    result = run(fresh_app, "users", "create", *args, input=stdin)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+    db = connect(fresh_app.config["DATABASE_PATH"])
+    assert users.count(db) == 0
+    db.close()
+
+
+def test_deactivating_an_unknown_account_says_so(fresh_app):
+    run(fresh_app, "db", "upgrade")
+    result = run(fresh_app, "users", "deactivate", "nobody@example.org")
+    assert result.exit_code == 1
+    assert "Error: No account for nobody@example.org." in result.output
 
 
 def test_demo_accounts_are_printed_once_on_an_empty_database(fresh_app):

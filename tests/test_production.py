@@ -11,7 +11,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Migrations
 
+import settings
 from storage import migrations
 from storage.connection import connect
 from tests.conftest import prepare_database
@@ -91,6 +93,101 @@ def test_a_database_made_by_the_first_released_schema_upgrades_with_its_data(tmp
     [message] = list(db.query("SELECT * FROM messages"))
     assert (message["body"], message["status"]) == ("Hi", "scheduled")
     assert list(db.query("SELECT preferred_name FROM contacts")) == [{"preferred_name": "Alex"}]
+
+
+# The order storage/migrations.py registered (and so ran) them in before issue 11.
+OLD_ORDER = ("m001_initial_schema", "m004_delivery", "m006_message_template_fields",
+             "m002_template_review", "m003_consent_and_inbox",
+             "m005_audit_search_retention_reveals")
+
+
+def registered_in_the_old_order():
+    old = Migrations(migrations.migrations.name)
+    for name in OLD_ORDER:
+        old(name=name)(getattr(migrations, name))
+    return old
+
+
+def top_level_parts(create_sql):
+    """The column definitions and constraints of a CREATE TABLE, as a sorted list:
+    ALTER TABLE appends columns, so their order depends on the order migrations ran."""
+    body = create_sql[create_sql.index("(") + 1:create_sql.rindex(")")]
+    parts, depth, current = [], 0, ""
+    for character in body:
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if character == "," and depth == 0:
+            parts.append(" ".join(current.split()))
+            current = ""
+        else:
+            current += character
+    return sorted(parts + [" ".join(current.split())])
+
+
+def schema(db):
+    """Tables (columns and constraints, in any order), indexes and triggers by name."""
+    rows = db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
+                      "WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").fetchall()
+    return {(kind, name, table): (top_level_parts(sql) if kind == "table" and sql else
+                                  " ".join((sql or "").split()))
+            for kind, name, table, sql in rows}
+
+
+def test_migrations_run_in_the_order_they_are_written_in_the_file():
+    source = (ROOT / "storage" / "migrations.py").read_text()
+    written = re.findall(r"^@migrations\(\)\ndef (m\d{3}\w*)\(", source, flags=re.M)
+    empty = connect(":memory:")
+    assert [m.name for m in migrations.migrations.pending(empty)] == written
+    assert written == sorted(written) and set(written) == set(OLD_ORDER)
+
+
+@pytest.mark.parametrize("applied", range(1, len(OLD_ORDER) + 1))
+def test_a_database_migrated_in_the_old_order_upgrades_to_the_schema_a_new_one_gets(
+        tmp_path, applied):
+    fresh = connect(str(tmp_path / "fresh.db"))
+    migrations.upgrade(fresh)
+    old = connect(str(tmp_path / "old.db"))
+    old.enable_wal()
+    registered_in_the_old_order().apply(old, stop_before=OLD_ORDER[applied:])
+    assert [m.name for m in migrations.migrations.applied(old)] == list(OLD_ORDER[:applied])
+    assert sorted(migrations.pending_migrations(old)) == sorted(OLD_ORDER[applied:])
+    migrations.upgrade(old)
+    assert migrations.pending_migrations(old) == []
+    assert schema(old) == schema(fresh)
+    assert old.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    fresh.close()
+    old.close()
+
+
+def test_a_database_made_in_the_old_order_is_not_migrated_again(tmp_path):
+    db = connect(str(tmp_path / "old.db"))
+    db.enable_wal()
+    registered_in_the_old_order().apply(db)
+    before = list(db.query("SELECT * FROM _sqlite_migrations ORDER BY rowid"))
+    migrations.upgrade(db)
+    assert list(db.query("SELECT * FROM _sqlite_migrations ORDER BY rowid")) == before
+    db.close()
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("SESSION_IDLE_MINUTES", "0", "SESSION_IDLE_MINUTES must be 1 or more, not 0."),
+    ("SESSION_IDLE_MINUTES", "half an hour",
+     "SESSION_IDLE_MINUTES must be a whole number, not 'half an hour'."),
+    ("HISTORY_PAGE_SIZE", "-5", "HISTORY_PAGE_SIZE must be 1 or more, not -5."),
+    ("SCHEDULER_INTERVAL", "5s", "SCHEDULER_INTERVAL must be a whole number, not '5s'."),
+])
+def test_a_wrong_setting_is_named_with_what_it_must_be(tmp_path, name, value, message):
+    with pytest.raises(settings.SettingsError) as error:
+        settings.validate(settings.from_environment(
+            str(tmp_path), {"SECRET_KEY": "x", name: value}))
+    assert str(error.value) == message
+
+
+def test_a_login_lasts_as_many_idle_minutes_as_the_setting_says(app_config, user_ids):
+    from datetime import timedelta
+    from app import create_app
+    app = create_app({**app_config, "SESSION_IDLE_MINUTES": 5})
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(minutes=5)
+    assert create_app(app_config).config["PERMANENT_SESSION_LIFETIME"] == timedelta(minutes=30)
 
 
 @pytest.mark.parametrize("trust_proxy, recorded_address", [(0, "127.0.0.1"), (1, "203.0.113.9")])

@@ -14,9 +14,9 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 def register(app):
-    from . import (admin, audit, audit_cli, auth, cli, compose, contacts, dashboard,
-                   database, errors, formatting, health, inbox, logging_setup, messages,
-                   security, sms_templates, webhooks)
+    from . import (admin, audit, auth, compose, contacts, dashboard, database, errors,
+                   formatting, health, inbox, logging_setup, messages, security,
+                   sms_templates, webhooks)
 
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     logging_setup.init_app(app)
@@ -25,8 +25,6 @@ def register(app):
     auth.init_app(app)
     errors.init_app(app)
     formatting.init_app(app)
-    cli.init_app(app)
-    audit_cli.init_app(app)
     for blueprint in (admin.bp, auth.bp, dashboard.bp, contacts.bp, compose.bp, health.bp,
                       inbox.bp, messages.bp, sms_templates.bp, webhooks.bp, audit.bp):
         app.register_blueprint(blueprint)

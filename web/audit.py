@@ -37,7 +37,7 @@ def record_view(action, *, subject_type="audit", subject_id=None, detail=None):
 
 
 def page_size():
-    return current_app.config.get("HISTORY_PAGE_SIZE", 50)
+    return current_app.config["HISTORY_PAGE_SIZE"]
 
 
 def validated_filters(db):

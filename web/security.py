@@ -1,6 +1,6 @@
-"""Security defaults for every response: CSRF, headers, idle timeout."""
-from datetime import timedelta
+"""Security defaults for every response: CSRF and headers.
 
+The idle timeout and CSRF token lifetime are settings (see `settings.flask_config`)."""
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -14,11 +14,6 @@ CONTENT_SECURITY_POLICY = (
 
 def init_app(app):
     csrf.init_app(app)
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # tokens live as long as the session
-    app.config.setdefault("SESSION_IDLE_MINUTES", 30)
-    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
-        minutes=app.config["SESSION_IDLE_MINUTES"])
-    app.config["SESSION_REFRESH_EACH_REQUEST"] = True
 
     @app.after_request
     def set_security_headers(response):

@@ -1,0 +1,52 @@
+"""`flask --app app templates load|check`: the reviewed library in templates_sms/."""
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from sms.library import check_library, read_library
+from storage import sms_templates
+
+from . import open_database
+
+group = AppGroup("templates", help="The reviewed template library.")
+
+LIBRARY_FOLDER = "templates_sms"
+
+
+def library_folder():
+    """templates_sms/ beside app.py, wherever the command is run from."""
+    return Path(current_app.root_path) / LIBRARY_FOLDER
+
+
+@group.command("load")
+def templates_load():
+    """Load templates_sms/ as approved versions (a changed file becomes a new version).
+
+    A file with any problem `templates check` would report is skipped, not loaded.
+    """
+    templates, _ = read_library(library_folder())
+    problems = check_library(library_folder(), service_name=current_app.config["SERVICE_NAME"])
+    for problem in problems:
+        click.echo(f"skipped: {problem}", err=True)
+    broken = {problem.file for problem in problems}
+    templates = [fields for fields in templates if f"{fields['id']}.toml" not in broken]
+    with open_database() as db:
+        changed = sms_templates.sync_library(db, templates)
+    click.echo(f"{len(templates)} template(s) in the library; {len(changed)} new or changed.")
+
+
+@group.command("check")
+@click.option("--folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Check this folder instead of templates_sms/.")
+def templates_check(folder):
+    """Check every file in templates_sms/; print `file: field: message` per problem."""
+    folder = folder or library_folder()
+    problems = check_library(folder, service_name=current_app.config["SERVICE_NAME"])
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        raise SystemExit(1)
+    count = len(list(folder.glob("*.toml")))
+    click.echo(f"{count} template(s) checked: no problems.")
