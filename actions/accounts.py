@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 
 from storage import events, users
 from storage.connection import write_transaction
@@ -42,6 +43,13 @@ class Deactivation:
 
 def hash_password(password):
     return password_hasher.hash(password)
+
+
+def password_matches(password_hash, password):
+    try:
+        return password_hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def new_password():

@@ -7,8 +7,8 @@ from flask.cli import AppGroup
 
 from actions import maintenance
 from storage import events, history
-from web.audit_csv import csv_chunks
-from web.audit_filters import InvalidDate, end_of_day, filter_summary, parse_date, start_of_day
+from actions.history_export import (InvalidDate, csv_chunks, end_of_day, filter_summary,
+                                    parse_date, start_of_day)
 
 from . import open_database
 

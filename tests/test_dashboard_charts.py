@@ -8,7 +8,6 @@ import pytest
 import time_machine
 
 from actions import consent
-from storage import contacts
 from storage.connection import utc_now
 from tests.audit_helpers import new_contact, place_reply, place_text
 from tests.conftest import client_for

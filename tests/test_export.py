@@ -6,7 +6,7 @@ import io
 import pytest
 
 from tests.audit_helpers import new_contact, place_text, utc
-from web.audit_csv import COLUMNS, safe_cell
+from actions.history_export import COLUMNS, safe_cell
 
 HEADER = [name for name, _ in COLUMNS]
 

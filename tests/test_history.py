@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from actions import consent
-from storage import contacts, events, history
+from storage import events, history
 from tests.audit_helpers import (dispatch, message_ids_on, new_contact, place_reply,
                                  place_text, send_text, utc)
 from tests.conftest import post_form

@@ -9,6 +9,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from actions import audit as audit_actions
+from actions.history_export import csv_chunks, filter_summary
 from sms.labels import CONSENT_STATE_LABELS, INBOUND_KIND_LABELS, action_label, actor_label
 from sms.library import SITUATIONS
 from sms.phone import display
@@ -16,7 +17,6 @@ from storage import events, history, users
 from storage.connection import connect, to_db_time, utc_now
 
 from . import audit_filters, charts, dashboard_figures
-from .audit_csv import csv_chunks
 from .auth import role_required
 from .database import get_db
 
@@ -72,7 +72,7 @@ def history_page():
               if form.after.data else None)
     rows, next_key = history.page(db, filters, before=before, size=page_size())
     record_view("audit.history_viewed",
-                detail={**audit_filters.filter_summary(filters),
+                detail={**filter_summary(filters),
                         "page": "later" if before else "first", "rows": len(rows)})
     next_args = (link_args(form, after=audit_filters.encode_page_token(next_key))
                  if next_key else None)
@@ -100,7 +100,7 @@ def export_csv():
     form, filters = validated_filters(db)
     if filters is None:
         return filters_refused(form)
-    record_view("audit.exported", detail={**audit_filters.filter_summary(filters),
+    record_view("audit.exported", detail={**filter_summary(filters),
                                           "format": "csv"})
     chunks = streamed_csv(current_app.config["DATABASE_PATH"], filters,
                           current_app.config["TIMEZONE"])

@@ -3,49 +3,22 @@ message for each thing that is wrong (never a 500)."""
 import base64
 import binascii
 import re
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from wtforms import Form, HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
+from actions.history_export import InvalidDate, end_of_day, parse_date, start_of_day
+from sms.labels import STATUS_LABELS
 from sms.library import SITUATIONS
 from storage import history
 from storage.connection import to_db_time
 from storage.messages import STATUSES
 
-from .formatting import STATUS_LABELS
-
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 SEARCH_MAX = 200
 PAGE_TOKEN_MAX = 120
 ID_PATTERN = re.compile(r"[0-9]{1,18}")
 BAD_PAGE_LINK = "That page link is not valid. Start again from the first page."
-
-
-class InvalidDate(ValueError):
-    pass
-
-
-def parse_date(text):
-    """'2026-03-01' -> date; InvalidDate for anything else or outside 2000-2100."""
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidDate(text)
-    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-        raise InvalidDate(text)
-    return day
-
-
-def start_of_day(day, zone):
-    """Local midnight at the start of `day`, as a stored UTC string."""
-    return to_db_time(datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)))
-
-
-def end_of_day(day, zone):
-    """Local midnight after `day` (an exclusive bound), as a stored UTC string."""
-    return start_of_day(day + timedelta(days=1), zone)
 
 
 def chosen_from_list(message):
@@ -136,16 +109,6 @@ def filters_from(form, zone):
         until=end_of_day(parse_date(form.until.data), zone) if form.until.data else None,
         search=(form.q.data or "").strip() or None,
     )
-
-
-def filter_summary(filters):
-    """What an audit event may say about a search: ids and choices, never the
-    words searched for (they could be a name or part of a text)."""
-    summary = {name: value for name, value in vars(filters).items()
-               if value is not None and name != "search"}
-    if filters.search:
-        summary["searched_text"] = True
-    return summary
 
 
 def encode_page_token(key):

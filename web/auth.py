@@ -3,8 +3,6 @@ import functools
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template,
                    request, session, url_for)
 from flask_login import (LoginManager, UserMixin, current_user, login_required,
@@ -13,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from actions.accounts import ROLES, hash_password, password_matches  # noqa: F401 (tests)
 from actions.sessions import record_login_attempt, record_logout
 from storage import users
 from storage.connection import from_db_time, utc_now
@@ -21,8 +20,6 @@ from .database import get_db
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
-password_hasher = PasswordHasher()
-ROLES = ("worker", "reviewer", "admin")
 
 
 class User(UserMixin):
@@ -44,17 +41,6 @@ class User(UserMixin):
     @property
     def sees_everyone(self):
         return self.role in ("reviewer", "admin")
-
-
-def hash_password(password):
-    return password_hasher.hash(password)
-
-
-def password_matches(password_hash, password):
-    try:
-        return password_hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 @login_manager.user_loader
@@ -100,6 +86,13 @@ def throttled_until(db, email):
     return from_db_time(failures[-1]) + window
 
 
+def try_again_at(until):
+    local = until.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    minutes = max(1, round((until - utc_now()).total_seconds() / 60))
+    return (f"Too many failed attempts for this account. Try again at "
+            f"{local:%H:%M} (in {minutes} minute{'s' if minutes != 1 else ''}).")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -110,11 +103,7 @@ def login():
         email = form.email.data.strip().lower()
         until = throttled_until(db, email)
         if until is not None:
-            local = until.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
-            minutes = max(1, round((until - utc_now()).total_seconds() / 60))
-            form.email.errors.append(
-                f"Too many failed attempts for this account. Try again at "
-                f"{local:%H:%M} (in {minutes} minute{'s' if minutes != 1 else ''}).")
+            form.email.errors.append(try_again_at(until))
             return render_template("login.html", form=form), 429
         row = users.by_email(db, email)
         ok = bool(row and row["active"] and password_matches(row["password_hash"],

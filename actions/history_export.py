@@ -1,17 +1,20 @@
-"""The history as CSV, streamed: the same columns from the web page and the CLI.
+"""Exporting the history of texts: the CSV (the same columns from the web page and
+the CLI, streamed), the days an export covers, and what its audit event may say.
 
 Each cell a spreadsheet could read as a formula (starting with = + - @, a tab or a
 carriage return) gets a leading apostrophe, so opening the file runs nothing.
 """
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sms.phone import mask
+from storage.connection import to_db_time
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ROWS_PER_CHUNK = 500
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
 # (column, what it holds): the README's table is made from this list.
 COLUMNS = (
@@ -80,3 +83,38 @@ def csv_chunks(rows, timezone):
             buffer.seek(0)
             buffer.truncate(0)
     yield buffer.getvalue()
+
+
+class InvalidDate(ValueError):
+    pass
+
+
+def parse_date(text):
+    """'2026-03-01' -> date; InvalidDate for anything else or outside 2000-2100."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidDate(text)
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise InvalidDate(text)
+    return day
+
+
+def start_of_day(day, zone):
+    """Local midnight at the start of `day`, as a stored UTC string."""
+    return to_db_time(datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)))
+
+
+def end_of_day(day, zone):
+    """Local midnight after `day` (an exclusive bound), as a stored UTC string."""
+    return start_of_day(day + timedelta(days=1), zone)
+
+
+def filter_summary(filters):
+    """What an audit event may say about a search: ids and choices, never the
+    words searched for (they could be a name or part of a text)."""
+    summary = {name: value for name, value in vars(filters).items()
+               if value is not None and name != "search"}
+    if filters.search:
+        summary["searched_text"] = True
+    return summary
