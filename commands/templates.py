@@ -6,7 +6,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from sms.library import check_library, read_library
-from storage import sms_templates
+from actions import templates as workflows
 
 from . import open_database
 
@@ -33,7 +33,7 @@ def templates_load():
     broken = {problem.file for problem in problems}
     templates = [fields for fields in templates if f"{fields['id']}.toml" not in broken]
     with open_database() as db:
-        changed = sms_templates.sync_library(db, templates)
+        changed = workflows.load_library(db, templates)
     click.echo(f"{len(templates)} template(s) in the library; {len(changed)} new or changed.")
 
 

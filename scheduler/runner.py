@@ -13,9 +13,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from filelock import FileLock, Timeout
 
+from actions import maintenance
 from sms import send_window
 from sms.gateways import ConsoleGateway
-from storage import alerts, retention
+from storage import alerts
 from storage.connection import connect
 
 from .dispatcher import DispatchSettings, dispatch_due, mark_abandoned_sends
@@ -95,7 +96,8 @@ class RetentionJob:
     def __call__(self):
         db = connect(self.config["DATABASE_PATH"])
         try:
-            result = retention.run(db, days=self.config["RETENTION_DAYS"], trigger="scheduler")
+            result = maintenance.run_retention(db, days=self.config["RETENTION_DAYS"],
+                                               trigger="scheduler")
             log.info("retention: removed the words of %s text(s) and %s repl(ies)",
                      result.messages, result.replies)
         except Exception:  # noqa: BLE001 - a failed run must not stop the scheduler

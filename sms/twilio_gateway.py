@@ -89,7 +89,7 @@ class TwilioGateway:
             messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID") or None,
             status_callback=f"{base}/webhooks/twilio/status" if base else None,
             api_base_url=config.get("TWILIO_API_BASE_URL") or None,
-            pool_size=int(config.get("SEND_CONCURRENCY") or 10),
+            pool_size=int(config["SEND_CONCURRENCY"]),
         )
 
     def send(self, *, message_id, to, body, parts):
