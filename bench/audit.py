@@ -1,5 +1,5 @@
 """Benchmark the audit features at scale (not a test): `make bench`, or
-`.venv/bin/python bench/audit.py --messages 20000` for a quick run.
+`.venv/bin/python -m bench.audit --messages 20000` for a quick run.
 
 Builds a fresh database with N messages (default 1,000,000) and 5 x N audit events
 (a valid hash chain), then measures, through the real app:
@@ -24,17 +24,16 @@ from pathlib import Path
 
 import click
 
+from app import create_app
+from bench.measure import machine
+from storage import events, sms_templates, users
+from storage.connection import connect, to_db_time
+from tests.harness.database import prepare_database
+from tests.harness.pages import log_in
+from web.audit_filters import encode_page_token
+from web.auth import hash_password
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from app import create_app  # noqa: E402
-from bench.measure import machine  # noqa: E402
-from sms.library import read_library  # noqa: E402
-from storage import events, migrations, sms_templates, users  # noqa: E402
-from storage.connection import connect, to_db_time  # noqa: E402
-from web.audit_filters import encode_page_token  # noqa: E402
-from web.auth import hash_password  # noqa: E402
-
 RESULTS = ROOT / "bench" / "results"
 PASSWORD = "bench password, not secret"
 WORKERS = 25
@@ -54,12 +53,8 @@ SEARCH_WORD = "sister"  # in about 1 in 10 bodies
 def fresh_database(path):
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    db = connect(path)
-    migrations.upgrade(db)
-    templates, problems = read_library(ROOT / "templates_sms")
-    assert not problems, problems
-    sms_templates.sync_library(db, templates)
-    return db
+    prepare_database(path, accounts={})
+    return connect(path)
 
 
 def add_people(db):
@@ -181,10 +176,7 @@ def build(path, messages, event_count):
 
 def logged_in_client(app):
     client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"email": "admin@bench.example",
-                                           "password": PASSWORD, "csrf_token": token})
+    response = log_in(client, "admin@bench.example", PASSWORD)
     assert response.status_code == 302, "bench admin could not log in"
     return client
 

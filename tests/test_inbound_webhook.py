@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from storage import contacts, events, inbound, messages
-from tests.conftest import add_contact, contact_id_from, post_form
-from tests.twilio_signing import (TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, post_signed,
-                                  signature_for)
+from tests.harness.pages import add_contact, contact_id_from, post_form
+from tests.harness.twilio_signing import (TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, post_signed,
+                                          signature_for)
 from web.inbound_texts import STOP_REASON
 
 PATH = "/webhooks/twilio/inbound"
