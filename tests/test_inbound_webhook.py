@@ -1,6 +1,6 @@
 """POST /webhooks/twilio/inbound: signed by Twilio, keywords honoured, replies kept.
 
-Every request is signed with Twilio's own RequestValidator (tests/twilio_signing.py).
+Every request is signed with Twilio's own RequestValidator (tests/harness/twilio_signing.py).
 """
 import logging
 import re
