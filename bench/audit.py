@@ -11,6 +11,7 @@ Prints a table, then the figures as one JSON line (a full-size run also saves it
 bench/results/audit.json).
 """
 import argparse
+import itertools
 import json
 import os
 import random
@@ -99,20 +100,19 @@ def message_rows(count, workers, versions, now):
                "attempts": 1 if went else 0}
 
 
+def insert_in_batches(db, table, rows, bar):
+    """Insert generated rows BATCH at a time, moving the progress bar."""
+    rows = iter(rows)
+    while batch := list(itertools.islice(rows, BATCH)):
+        db.table(table).insert_all(batch, batch_size=BATCH)
+        bar.update(len(batch))
+
+
 def insert_messages(db, count, workers, bar):
     versions = [{"id": v["id"], "line": re.sub(r"\{[{%].*?[%}]\}", "", v["body"])[:60]}
                 for v in sms_templates.usable_versions(db)]
     now = datetime.now(timezone.utc)
-    batch = []
-    for row in message_rows(count, workers, versions, now):
-        batch.append(row)
-        if len(batch) == BATCH:
-            db.table("messages").insert_all(batch, batch_size=BATCH)
-            bar.update(len(batch))
-            batch = []
-    if batch:
-        db.table("messages").insert_all(batch, batch_size=BATCH)
-        bar.update(len(batch))
+    insert_in_batches(db, "messages", message_rows(count, workers, versions, now), bar)
     replies = [{"provider_sid": f"SMbench{n}", "contact_id": random.randint(1, CONTACTS),
                 "body": random.choice(["ok thanks", "see you tues", "sorry about before",
                                        "can we meet thurs instead"]),
@@ -147,16 +147,8 @@ def event_rows(count, messages, start_id, prev_hash, admin):
 def insert_events(db, count, messages, admin, bar):
     last = db.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
     start_id, prev_hash = last[0] + 1, last[1]
-    batch = []
-    for event in event_rows(count, messages, start_id, prev_hash, admin):
-        batch.append(event)
-        if len(batch) == BATCH:
-            db.table("events").insert_all(batch, batch_size=BATCH)
-            bar.update(len(batch))
-            batch = []
-    if batch:
-        db.table("events").insert_all(batch, batch_size=BATCH)
-        bar.update(len(batch))
+    insert_in_batches(db, "events", event_rows(count, messages, start_id, prev_hash, admin),
+                      bar)
 
 
 def build(path, messages, event_count):
