@@ -43,9 +43,9 @@ test: $(VENV)/.dev chromium
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.dev
-	$(BIN)/python bench/dispatch.py
-	$(BIN)/python bench/audit.py
-	$(BIN)/python bench/load.py
+	$(BIN)/python -m bench.dispatch
+	$(BIN)/python -m bench.audit
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -16,7 +16,7 @@ graceful_timeout = 20
 keepalive = 5
 # Workers are not recycled after N requests: with gthread, a worker that restarts for
 # max_requests resets connections it has accepted but not served (gunicorn issue #3038),
-# and a reset webhook is a lost STOP or delivery report. `bench/load.py` found it.
+# and a reset webhook is a lost STOP or delivery report. The load benchmark found it.
 max_requests = 0
 limit_request_line = 8190
 limit_request_fields = 100

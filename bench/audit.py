@@ -1,5 +1,5 @@
 """Benchmark the audit features at scale (not a test): `make bench`, or
-`.venv/bin/python bench/audit.py --messages 20000` for a quick run.
+`.venv/bin/python -m bench.audit --messages 20000` for a quick run.
 
 Builds a fresh database with N messages (default 1,000,000) and 5 x N audit events
 (a valid hash chain), then measures, through the real app:
@@ -11,6 +11,7 @@ Prints a table, then the figures as one JSON line (a full-size run also saves it
 bench/results/audit.json).
 """
 import argparse
+import itertools
 import json
 import os
 import random
@@ -24,17 +25,16 @@ from pathlib import Path
 
 import click
 
+from app import create_app
+from bench.measure import machine
+from storage import events, sms_templates, users
+from storage.connection import connect, to_db_time
+from tests.harness.database import prepare_database
+from tests.harness.pages import log_in
+from web.audit_filters import encode_page_token
+from actions.accounts import hash_password
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from app import create_app  # noqa: E402
-from bench.measure import machine  # noqa: E402
-from sms.library import read_library  # noqa: E402
-from storage import events, migrations, sms_templates, users  # noqa: E402
-from storage.connection import connect, to_db_time  # noqa: E402
-from web.audit_filters import encode_page_token  # noqa: E402
-from web.auth import hash_password  # noqa: E402
-
 RESULTS = ROOT / "bench" / "results"
 PASSWORD = "bench password, not secret"
 WORKERS = 25
@@ -54,12 +54,8 @@ SEARCH_WORD = "sister"  # in about 1 in 10 bodies
 def fresh_database(path):
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    db = connect(path)
-    migrations.upgrade(db)
-    templates, problems = read_library(ROOT / "templates_sms")
-    assert not problems, problems
-    sms_templates.sync_library(db, templates)
-    return db
+    prepare_database(path, accounts={})
+    return connect(path)
 
 
 def add_people(db):
@@ -104,20 +100,19 @@ def message_rows(count, workers, versions, now):
                "attempts": 1 if went else 0}
 
 
+def insert_in_batches(db, table, rows, bar):
+    """Insert generated rows BATCH at a time, moving the progress bar."""
+    rows = iter(rows)
+    while batch := list(itertools.islice(rows, BATCH)):
+        db.table(table).insert_all(batch, batch_size=BATCH)
+        bar.update(len(batch))
+
+
 def insert_messages(db, count, workers, bar):
     versions = [{"id": v["id"], "line": re.sub(r"\{[{%].*?[%}]\}", "", v["body"])[:60]}
                 for v in sms_templates.usable_versions(db)]
     now = datetime.now(timezone.utc)
-    batch = []
-    for row in message_rows(count, workers, versions, now):
-        batch.append(row)
-        if len(batch) == BATCH:
-            db.table("messages").insert_all(batch, batch_size=BATCH)
-            bar.update(len(batch))
-            batch = []
-    if batch:
-        db.table("messages").insert_all(batch, batch_size=BATCH)
-        bar.update(len(batch))
+    insert_in_batches(db, "messages", message_rows(count, workers, versions, now), bar)
     replies = [{"provider_sid": f"SMbench{n}", "contact_id": random.randint(1, CONTACTS),
                 "body": random.choice(["ok thanks", "see you tues", "sorry about before",
                                        "can we meet thurs instead"]),
@@ -152,16 +147,8 @@ def event_rows(count, messages, start_id, prev_hash, admin):
 def insert_events(db, count, messages, admin, bar):
     last = db.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
     start_id, prev_hash = last[0] + 1, last[1]
-    batch = []
-    for event in event_rows(count, messages, start_id, prev_hash, admin):
-        batch.append(event)
-        if len(batch) == BATCH:
-            db.table("events").insert_all(batch, batch_size=BATCH)
-            bar.update(len(batch))
-            batch = []
-    if batch:
-        db.table("events").insert_all(batch, batch_size=BATCH)
-        bar.update(len(batch))
+    insert_in_batches(db, "events", event_rows(count, messages, start_id, prev_hash, admin),
+                      bar)
 
 
 def build(path, messages, event_count):
@@ -181,10 +168,7 @@ def build(path, messages, event_count):
 
 def logged_in_client(app):
     client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"email": "admin@bench.example",
-                                           "password": PASSWORD, "csrf_token": token})
+    response = log_in(client, "admin@bench.example", PASSWORD)
     assert response.status_code == 302, "bench admin could not log in"
     return client
 

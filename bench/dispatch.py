@@ -1,4 +1,4 @@
-"""Dispatcher benchmark (not a test): `make bench`.
+"""Dispatcher benchmark (not a test): `make bench`, or `python -m bench.dispatch`.
 
 The real dispatcher and the official `twilio` client send to the fake Twilio, which
 runs in its own process so that this process's CPU time is the dispatcher's alone.
@@ -17,37 +17,26 @@ It prints a table, then one JSON line with every figure, last.
 """
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.measure import machine, percentile  # noqa: E402
-from scheduler.dispatcher import DispatchSettings, dispatch_due  # noqa: E402
-from scheduler.rate_limit import SegmentRateLimiter  # noqa: E402
-from sms import send_window  # noqa: E402
-from sms.twilio_gateway import TwilioGateway  # noqa: E402
-from storage.connection import connect  # noqa: E402
-from tests.delivery_support import add_message, add_person, make_database  # noqa: E402
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN  # noqa: E402
+from bench.measure import machine, percentile
+from scheduler.dispatcher import DispatchSettings, dispatch_due
+from scheduler.rate_limit import SegmentRateLimiter
+from sms import send_window
+from storage.connection import connect
+from tests.harness.database import add_message, add_person, make_database
+from tests.harness.delivery import gateway_for
+from tests.harness.processes import start_fake_twilio, stop_process
 
 LATENCIES_MS = (0, 50, 200)
 LIMIT = 10
 CONCURRENCY = int(os.environ.get("SEND_CONCURRENCY", "8"))
 UNLIMITED_MESSAGES = {0: 300, 50: 300, 200: 200}
 LIMITED_MESSAGES = 50
-
-
-def start_fake():
-    process = subprocess.Popen([sys.executable, "-m", "tests.fake_twilio", "--port", "0"],
-                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    return process, process.stdout.readline().strip()
 
 
 def fake_call(base_url, path, payload=None):
@@ -70,10 +59,7 @@ def run(base_url, latency_ms, limit, count, workdir):
         for n in range(count):
             add_message(db, worker_id, contact_ids[n % 20], body=f"Benchmark text {n}",
                         due=due)
-    gateway = TwilioGateway(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN,
-                            from_number="+447700900123",
-                            status_callback="https://mend.example.org/webhooks/twilio/status",
-                            api_base_url=base_url, pool_size=CONCURRENCY)
+    gateway = gateway_for(base_url, timeout=15, pool_size=CONCURRENCY)
     rate = limit or 1_000_000
     settings = DispatchSettings(zone="Europe/London",
                                 window=send_window.parse_window("00:00-24:00"),
@@ -108,7 +94,7 @@ def run(base_url, latency_ms, limit, count, workdir):
 
 
 def main():
-    process, base_url = start_fake()
+    process, base_url = start_fake_twilio()
     results = []
     try:
         with tempfile.TemporaryDirectory() as workdir:
@@ -117,8 +103,8 @@ def main():
                                    workdir))
                 results.append(run(base_url, latency, LIMIT, LIMITED_MESSAGES, workdir))
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_process(process, timeout=10)
+        process.stdout.close()
     about = machine()
     print(f"Machine: {about['cpu']}, {about['cores']} cores, Python {about['python']}, "
           f"{about['system']}; {CONCURRENCY} concurrent sends; fake Twilio in its own "

@@ -9,7 +9,7 @@ from sms.gateways import ConsoleGateway
 from sms.send_window import parse_window
 from storage import events, messages
 from storage.connection import to_db_time, write_transaction
-from tests.conftest import add_contact, contact_id_from
+from tests.harness.pages import add_contact, contact_id_from
 from tests.test_compose import schedule_text, version_id
 
 ANY_TIME = DispatchSettings(zone="Europe/London", window=parse_window("00:00-24:00"))

@@ -1,42 +1,16 @@
-"""Fixtures, layered: app (a temporary SQLite file) -> client -> logged-in clients per role."""
-import re
+"""Fixtures, layered: app (a temporary SQLite file) -> client -> logged-in clients per role;
+and for the delivery tests, the fake Twilio, a light database and a Twilio gateway.
 
+What the fixtures are built from (accounts, pages, databases, processes) is in
+`tests/harness/`, shared with the benchmarks; test modules import it from there."""
 import pytest
 
 from app import create_app
-from sms.library import read_library
-from storage import migrations, sms_templates, users
 from storage.connection import connect
-from web.auth import hash_password
-
-# The delivery tests' fixtures: the fake Twilio, a light database, a Twilio gateway.
-pytest_plugins = ("tests.delivery_support",)
-
-PASSWORD = "correct horse battery staple"
-ACCOUNTS = {
-    "worker": ("worker@example.org", "Sam Worker", "worker"),
-    "other_worker": ("other@example.org", "Jo Other", "worker"),
-    "reviewer": ("reviewer@example.org", "Rita Reviewer", "reviewer"),
-    "second_reviewer": ("reviewer2@example.org", "Ravi Reviewer", "reviewer"),
-    "admin": ("admin@example.org", "Ada Admin", "admin"),
-}
-PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
-CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-def prepare_database(path, accounts=ACCOUNTS):
-    """Migrate, load the starter library and create one account per role."""
-    db = connect(path)
-    migrations.upgrade(db)
-    templates, problems = read_library("templates_sms")
-    assert problems == []
-    sms_templates.sync_library(db, templates)
-    ids = {}
-    for key, (email, name, role) in accounts.items():
-        ids[key] = users.create(db, email=email, name=name, role=role,
-                                password_hash=PASSWORD_HASH)
-    db.close()
-    return ids
+from tests.harness.database import make_database, prepare_database
+from tests.harness.delivery import gateway_for
+from tests.harness.fake_twilio import FakeTwilio
+from tests.harness.pages import client_for
 
 
 @pytest.fixture
@@ -79,30 +53,6 @@ def client(app):
     return app.test_client()
 
 
-def csrf_token(client, page):
-    response = client.get(page)
-    match = CSRF_PATTERN.search(response.get_data(as_text=True))
-    assert match, f"no CSRF token on {page}"
-    return match.group(1)
-
-
-def post_form(client, url, data, page=None, **kwargs):
-    """POST like a browser: fetch the form's page for a CSRF token first."""
-    return client.post(url, data={**data, "csrf_token": csrf_token(client, page or url)},
-                       **kwargs)
-
-
-def log_in(client, email, password=PASSWORD):
-    return post_form(client, "/login", {"email": email, "password": password})
-
-
-def client_for(app, role_key):
-    client = app.test_client()
-    response = log_in(client, ACCOUNTS[role_key][0])
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
-
-
 @pytest.fixture
 def worker(app):
     return client_for(app, "worker")
@@ -123,16 +73,21 @@ def admin(app):
     return client_for(app, "admin")
 
 
-def add_contact(client, name="Alex", phone="07911 123456", consent="in_person", **extra):
-    data = {"preferred_name": name, "phone": phone, "consent_method": consent,
-            "number_confirmed": "y", **extra}
-    if "key_worker_id" not in data:
-        page = client.get("/contacts/new").get_data(as_text=True)
-        match = (re.search(r'name="key_worker_id" value="(\d+)"', page)
-                 or re.search(r'<select id="key_worker_id"[^>]*>\s*<option[^>]*value="(\d+)"', page))
-        data["key_worker_id"] = match.group(1)
-    return post_form(client, "/contacts/new", data)
+@pytest.fixture
+def fake_twilio():
+    fake = FakeTwilio().start()
+    yield fake
+    fake.stop()
 
 
-def contact_id_from(response):
-    return int(re.search(r"/contacts/(\d+)", response.headers["Location"]).group(1))
+@pytest.fixture
+def delivery_db(tmp_path):
+    db, worker_id = make_database(str(tmp_path / "mend.db"))
+    db.worker_id = worker_id
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def gateway(fake_twilio):
+    return gateway_for(fake_twilio)

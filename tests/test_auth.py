@@ -3,7 +3,8 @@ import pytest
 import time_machine
 
 from storage import users
-from tests.conftest import ACCOUNTS, PASSWORD, csrf_token, log_in, post_form
+from tests.harness.database import ACCOUNTS, PASSWORD
+from tests.harness.pages import csrf_token, log_in, post_form
 
 
 def test_login_takes_a_worker_to_their_dashboard(client):

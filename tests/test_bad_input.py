@@ -2,8 +2,8 @@
 Mend, each pinned by a plain test named for what must happen instead."""
 import pytest
 
-from tests.conftest import csrf_token
-from tests.twilio_signing import TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, post_signed
+from tests.harness.pages import csrf_token
+from tests.harness.twilio_signing import TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, post_signed
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_a_date_at_the_ends_of_the_calendar_is_unreadable_not_a_500(worker, db):
     OverflowError in the compose form and the live preview."""
     from sms.scheduling import parse_local
     from storage import sms_templates
-    from tests.conftest import add_contact, contact_id_from, post_form
+    from tests.harness.pages import add_contact, contact_id_from, post_form
 
     contact_id = contact_id_from(add_contact(worker))
     version = next(v for v in sms_templates.usable_versions(db) if "next_meeting" in v["body"])
@@ -69,7 +69,7 @@ def test_a_date_at_the_ends_of_the_calendar_is_unreadable_not_a_500(worker, db):
 
 def test_a_person_link_with_a_non_ascii_digit_opens_compose_with_no_one_chosen(worker):
     """`/compose/?contact=²`: "²".isdigit() is True but int("²") raises ValueError (a 500)."""
-    from tests.conftest import add_contact
+    from tests.harness.pages import add_contact
     from web.compose import optional_int
 
     add_contact(worker)
@@ -86,7 +86,7 @@ def test_a_signed_status_callback_with_an_absurd_message_id_or_error_code_is_app
     """`?m=` or ErrorCode past SQLite's largest integer raised OverflowError (a 500, so
     Twilio retried it for hours). Such a value is ignored; the SID still finds the text."""
     from storage import messages
-    from tests.delivery_support import add_message, add_person
+    from tests.harness.database import add_message, add_person
 
     contact_id = add_person(db, user_ids["worker"])
 

@@ -12,7 +12,7 @@ from app import create_app
 from scheduler.runner import acquire_lock
 from storage import migrations, users
 from storage.connection import connect
-from tests.conftest import prepare_database
+from tests.harness.database import prepare_database
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = Path(sys.executable).parent / "flask"
@@ -199,7 +199,7 @@ def test_demo_accounts_are_printed_once_on_an_empty_database(fresh_app):
     assert "Accounts exist already; no demo accounts created." in second.output
     db = connect(fresh_app.config["DATABASE_PATH"])
     password = first.output.split("worker@example.org")[1].split("password:")[1].split()[0]
-    from web.auth import password_matches
+    from actions.accounts import password_matches
     assert password_matches(users.by_email(db, "worker@example.org")["password_hash"], password)
 
 

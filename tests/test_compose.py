@@ -7,7 +7,7 @@ import time_machine
 
 from storage import contacts, events, messages, sms_templates
 from storage.connection import to_db_time
-from tests.conftest import add_contact, client_for, contact_id_from, post_form
+from tests.harness.pages import add_contact, client_for, contact_id_from, post_form
 
 
 def version_id(db, template_id):

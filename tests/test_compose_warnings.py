@@ -6,7 +6,7 @@ import re
 import pytest
 
 from storage import events, messages
-from tests.conftest import add_contact, contact_id_from, post_form
+from tests.harness.pages import add_contact, contact_id_from, post_form
 from tests.test_compose import compose, version_id
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from storage import contacts, events, messages
-from tests.conftest import add_contact, contact_id_from, post_form
+from tests.harness.pages import add_contact, contact_id_from, post_form
 
 
 def test_a_worker_adds_a_person_who_agreed_in_person(worker, db):

@@ -3,48 +3,30 @@ SIGKILL mid-batch, restarted, stopped with SIGTERM mid-batch, restarted again.
 
 Whatever happens, no text reaches the provider twice, and nothing is left `sending`.
 """
-import os
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 from storage import events, messages
 from storage.connection import connect, utc_now
-from tests.delivery_support import (FROM_NUMBER, PUBLIC_BASE_URL, add_message,
-                                    add_person, make_database)
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
+from tests.harness import processes
+from tests.harness.database import add_message, add_person, make_database
+from tests.harness.delivery import PUBLIC_BASE_URL
 
-ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = 500
 CONCURRENCY = 8
 PATIENCE = 120  # seconds; generous for a loaded CI machine, never reached when all is well
 
 
 def start_scheduler(database_path, fake, log_path):
-    env = {**os.environ, "MEND_ENV": "production", "SECRET_KEY": "crash-test-secret",
-           "DATABASE_PATH": database_path, "SMS_BACKEND": "twilio",
-           "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-           "TWILIO_FROM_NUMBER": FROM_NUMBER, "TWILIO_API_BASE_URL": fake.base_url,
-           "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "SEND_WINDOW": "00:00-24:00",
-           "SCHEDULER_INTERVAL": "1", "SEGMENTS_PER_SECOND": "1000",
-           "SEND_CONCURRENCY": str(CONCURRENCY), "RUN_SCHEDULER_IN_PROCESS": "0"}
-    log = open(log_path, "ab")
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "scheduler", "run"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    env = processes.server_environment(database_path, fake_url=fake.base_url,
+                                       public_base_url=PUBLIC_BASE_URL,
+                                       SEND_CONCURRENCY=str(CONCURRENCY))
+    return processes.start_scheduler(env, log_path)
 
 
 def wait_for(condition, what, process, log_path):
-    deadline = time.monotonic() + PATIENCE
-    while not condition():
-        assert process.poll() is None, \
-            f"the scheduler exited early:\n{Path(log_path).read_text()}"
-        assert time.monotonic() < deadline, \
-            f"gave up waiting for {what}:\n{Path(log_path).read_text()}"
-        time.sleep(0.02)
+    processes.wait_for(condition, what, process, log_path, patience=PATIENCE)
 
 
 def statuses(database_path):

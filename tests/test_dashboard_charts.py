@@ -10,7 +10,7 @@ import time_machine
 from actions import consent
 from storage.connection import utc_now
 from tests.audit_helpers import new_contact, place_reply, place_text
-from tests.conftest import client_for
+from tests.harness.pages import client_for
 
 
 def table(page, table_id):

@@ -13,9 +13,9 @@ from scheduler.dispatcher import dispatch_due, mark_abandoned_sends
 from scheduler.rate_limit import SegmentRateLimiter
 from storage import alerts, contacts, events, messages
 from storage.connection import connect, from_db_time
-from tests.delivery_support import (NOON_ISH, PUBLIC_BASE_URL, actions_for, add_message,
-                                    add_person, gateway_for, settings, status_of)
-from tests.fake_twilio import AUTH_TOKEN
+from tests.harness.database import NOON_ISH, actions_for, add_message, add_person, status_of
+from tests.harness.delivery import PUBLIC_BASE_URL, gateway_for, settings
+from tests.harness.fake_twilio import AUTH_TOKEN
 
 
 class CountingLimiter(SegmentRateLimiter):

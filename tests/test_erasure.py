@@ -13,8 +13,8 @@ from sms.gateways import ConsoleGateway
 from sms.send_window import parse_window
 from storage import contacts, events, inbound, messages
 from storage.connection import checkpoint_and_truncate_wal
-from tests.conftest import add_contact, contact_id_from, post_form
-from tests.twilio_signing import TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, post_signed
+from tests.harness.pages import add_contact, contact_id_from, post_form
+from tests.harness.twilio_signing import TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, post_signed
 
 NAME = "Quillon Marchbanks"
 OLD_NAME = "Quill Zephyrine"

@@ -21,10 +21,11 @@ from wtforms.fields.core import UnboundField
 
 from storage import contacts, inbound, messages, sms_templates
 from storage.connection import utc_now
-from tests.conftest import ACCOUNTS, client_for, csrf_token
 from tests.fuzz_support import (PHONES, capture_errors, check_database, check_response,
                                 clock_times, datetimes_typed, form_body, free_text,
                                 occurrences, post_pairs, release)
+from tests.harness.database import ACCOUNTS
+from tests.harness.pages import client_for, csrf_token
 from web import auth, compose, contacts as contact_views, inbox, messages as message_views
 from web import audit as audit_views
 from web import sms_templates as template_views

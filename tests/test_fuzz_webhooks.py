@@ -23,7 +23,7 @@ from storage import contacts, events, messages
 from storage.connection import utc_now
 from tests.fuzz_support import (FORM_TYPE, capture_errors, check_database, check_response,
                                 form_body, free_text, occurrences, release)
-from tests.twilio_signing import TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, signature_for
+from tests.harness.twilio_signing import TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, signature_for
 from web.webhooks import PROVIDER_STATUSES
 
 INBOUND = "/webhooks/twilio/inbound"

@@ -7,7 +7,7 @@ from scheduler.dispatcher import DispatchSettings, dispatch_due
 from sms.gateways import ConsoleGateway
 from sms.send_window import parse_window
 from storage import events
-from tests.conftest import client_for
+from tests.harness.pages import client_for
 
 
 def test_healthz_reports_the_database_and_the_last_tick(client, db):

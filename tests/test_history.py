@@ -12,7 +12,7 @@ from actions import consent
 from storage import events, history
 from tests.audit_helpers import (dispatch, message_ids_on, new_contact, place_reply,
                                  place_text, send_text, utc)
-from tests.conftest import post_form
+from tests.harness.pages import post_form
 
 ALEX_PHONE, KIM_PHONE, JO_PHONE = "07911 123456", "07912 345678", "07913 456789"
 

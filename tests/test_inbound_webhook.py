@@ -1,6 +1,6 @@
 """POST /webhooks/twilio/inbound: signed by Twilio, keywords honoured, replies kept.
 
-Every request is signed with Twilio's own RequestValidator (tests/twilio_signing.py).
+Every request is signed with Twilio's own RequestValidator (tests/harness/twilio_signing.py).
 """
 import logging
 import re
@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from storage import contacts, events, inbound, messages
-from tests.conftest import add_contact, contact_id_from, post_form
-from tests.twilio_signing import (TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, post_signed,
-                                  signature_for)
+from tests.harness.pages import add_contact, contact_id_from, post_form
+from tests.harness.twilio_signing import (TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, post_signed,
+                                          signature_for)
 from actions.inbound import STOP_REASON
 
 PATH = "/webhooks/twilio/inbound"

@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 import pytest
 
 from storage import events, inbound, messages
-from tests.conftest import add_contact, contact_id_from, post_form
-from tests.twilio_signing import TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, post_signed
+from tests.harness.pages import add_contact, contact_id_from, post_form
+from tests.harness.twilio_signing import TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, post_signed
 
 
 @pytest.fixture

@@ -1,13 +1,10 @@
 """The load benchmark, shortened: 30 workers for 10 s against gunicorn, with the real
 dispatcher sending to the fake Twilio and signed webhooks arriving. Correctness only:
-the figures are `bench/load.py`'s business, not a test's."""
+the figures are `bench/load/`'s business, not a test's."""
 import runpy
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-
-import load  # noqa: E402
+from bench import load
 
 
 def test_thirty_workers_for_ten_seconds_lose_nothing_and_never_lock(tmp_path):

@@ -11,8 +11,8 @@ from sms.gateways import ConsoleGateway
 from sms.send_window import parse_window
 from storage import contacts, events, messages
 from storage.connection import from_db_time
-from tests.conftest import add_contact, client_for, contact_id_from, post_form
-from tests.twilio_signing import TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, post_signed
+from tests.harness.pages import add_contact, client_for, contact_id_from, post_form
+from tests.harness.twilio_signing import TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, post_signed
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ import json
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -16,15 +15,10 @@ from sqlite_utils import Migrations
 import settings
 from storage import migrations
 from storage.connection import connect
-from tests.conftest import prepare_database
+from tests.harness.database import prepare_database
+from tests.harness.processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_gunicorn_serves_mend_with_the_shipped_config(tmp_path):
@@ -194,7 +188,7 @@ def test_a_login_lasts_as_many_idle_minutes_as_the_setting_says(app_config, user
 def test_behind_a_trusted_proxy_the_client_address_and_webhook_signatures_hold(
         app_config, user_ids, database_path, trust_proxy, recorded_address):
     from app import create_app
-    from tests.twilio_signing import TEST_AUTH_TOKEN, signature_for
+    from tests.harness.twilio_signing import TEST_AUTH_TOKEN, signature_for
     app = create_app({**app_config, "TRUST_PROXY": trust_proxy, "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN,
                       "PUBLIC_BASE_URL": "https://mend.example.org"})
     client = app.test_client()

@@ -3,12 +3,10 @@ people and scheduling texts, restart it, and do it again. Nothing is half writte
 every person has their consent and its event, every text its `message.scheduled`
 event, every text a worker was told about exists, and the audit chain verifies.
 """
-import html
 import json
 import os
 import re
 import signal
-import sys
 import threading
 import time
 from collections import Counter
@@ -16,14 +14,12 @@ from pathlib import Path
 
 import requests
 
+from bench import load
 from storage import events
 from storage import messages as message_store
 from storage.connection import connect
-from tests.conftest import ACCOUNTS, PASSWORD, prepare_database
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-
-import load  # noqa: E402
+from tests.harness.database import ACCOUNTS, PASSWORD, prepare_database
+from tests.harness.pages import Site, confirmation, csrf_from, key_worker_on, message_id_from
 
 KILLS = 2
 TEXTS_BETWEEN_KILLS = 5
@@ -39,9 +35,8 @@ class Client(threading.Thread):
         super().__init__(daemon=True)
         self.number = number
         self.email = email
-        self.base = base_url
         self.stop = stop
-        self.session = requests.Session()
+        self.session = Site(base_url, timeout=30)
         self.contacts = []
         self.messages = []
         self.interrupted = 0
@@ -49,28 +44,22 @@ class Client(threading.Thread):
         self.logged_in = False
 
     def call(self, method, path, **kwargs):
-        response = self.session.request(method, self.base + path, allow_redirects=False,
-                                        timeout=30, **kwargs)
+        response = self.session.request(method, path, **kwargs)
         if response.status_code >= 500:
             self.problems.append(f"{method} {path}: {response.status_code}")
         return response
 
-    def csrf(self, page):
-        return load.CSRF.search(page).group(1)
-
     def log_in(self):
         page = self.call("GET", "/login").text
         response = self.call("POST", "/login", data={
-            "csrf_token": self.csrf(page), "email": self.email, "password": PASSWORD})
+            "csrf_token": csrf_from(page), "email": self.email, "password": PASSWORD})
         self.logged_in = response.status_code == 302
 
     def add_person(self, n):
         page = self.call("GET", "/contacts/new").text
-        key_worker = (re.search(r'name="key_worker_id" value="(\d+)"', page)
-                      or re.search(r'<select id="key_worker_id"[^>]*>\s*<option[^>]*value="(\d+)"',
-                                   page)).group(1)
+        key_worker = key_worker_on(page)
         response = self.call("POST", "/contacts/new", data={
-            "csrf_token": self.csrf(page), "preferred_name": f"Person {self.number}-{n}",
+            "csrf_token": csrf_from(page), "preferred_name": f"Person {self.number}-{n}",
             "phone": f"+4479111{self.number}{n:04d}", "consent_method": "in_person",
             "number_confirmed": "y", "key_worker_id": key_worker})
         match = re.search(r"/contacts/(\d+)$", response.headers.get("Location", ""))
@@ -82,16 +71,14 @@ class Client(threading.Thread):
     def schedule(self, contact_id):
         page = self.call("GET", f"/compose/?contact={contact_id}").text
         [template] = re.findall(r'<option[^>]*value="(\d+)">Saying hello after a break', page)
-        form = {"csrf_token": self.csrf(page), "contact_id": str(contact_id), "situation": "",
+        form = {"csrf_token": csrf_from(page), "contact_id": str(contact_id), "situation": "",
                 "template_version_id": template, "next_meeting_at": "",
                 "personal": "Sorry I was late.", "when": "now", "send_at_local": ""}
         review = self.call("POST", "/compose/", data={**form, "action": "review"})
-        hidden = {name: html.unescape(value) for name, value in load.HIDDEN.findall(review.text)}
-        hidden.update(csrf_token=self.csrf(review.text), action="confirm")
-        confirm = self.call("POST", "/compose/", data=hidden)
-        match = re.search(r"/messages/(\d+)$", confirm.headers.get("Location", ""))
-        if match:
-            self.messages.append(int(match.group(1)))
+        confirm = self.call("POST", "/compose/", data=confirmation(review.text))
+        message_id = message_id_from(confirm)
+        if message_id is not None:
+            self.messages.append(message_id)
 
     def run(self):
         n = 0

@@ -11,7 +11,7 @@ import settings
 from scheduler.runner import Ticker, add_jobs
 from storage import events
 from tests.audit_helpers import dispatch, new_contact, place_reply, place_text, send_text, utc
-from tests.conftest import client_for
+from tests.harness.pages import client_for
 
 SENT_ON = utc(2026, 1, 10, 12)
 STATUS_COLUMNS = ("id, contact_id, worker_id, template_version_id, status, scheduled_for,"

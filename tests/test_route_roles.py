@@ -5,8 +5,9 @@ import re
 import pytest
 
 from storage import messages
-from tests.conftest import ACCOUNTS, PASSWORD, add_contact, contact_id_from, log_in
-from tests.twilio_signing import TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL
+from tests.harness.database import ACCOUNTS, PASSWORD
+from tests.harness.pages import add_contact, contact_id_from, log_in
+from tests.harness.twilio_signing import TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL
 
 ANYONE = {"anonymous", "worker", "reviewer", "admin"}
 STAFF = {"worker", "reviewer", "admin"}
@@ -121,7 +122,7 @@ def test_each_route_allows_exactly_its_roles(app, sample_ids, role):
 
 
 def test_twilio_routes_accept_a_signed_request(app, sample_ids):
-    from tests.twilio_signing import post_signed
+    from tests.harness.twilio_signing import post_signed
     app.config["TWILIO_AUTH_TOKEN"] = TEST_AUTH_TOKEN
     app.config["PUBLIC_BASE_URL"] = TEST_PUBLIC_BASE_URL
     client = app.test_client()

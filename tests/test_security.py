@@ -11,11 +11,12 @@ from scheduler.dispatcher import dispatch_due
 from scheduler.runner import gateway_from_config
 from sms.send_window import parse_window
 from storage import contacts, inbound, messages
-from tests.conftest import ACCOUNTS, PASSWORD, add_contact, client_for, contact_id_from, post_form
-from tests.delivery_support import settings as delivery_settings
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
+from tests.harness.database import ACCOUNTS, PASSWORD
+from tests.harness.delivery import settings as delivery_settings
+from tests.harness.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
+from tests.harness.pages import add_contact, client_for, contact_id_from, post_form
+from tests.harness.twilio_signing import TEST_PUBLIC_BASE_URL, post_signed
 from tests.test_compose import schedule_text, version_id
-from tests.twilio_signing import TEST_PUBLIC_BASE_URL, post_signed
 
 
 @pytest.mark.parametrize("role", ["worker", "reviewer", "admin"])

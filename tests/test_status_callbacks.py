@@ -10,12 +10,12 @@ from scheduler.dispatcher import dispatch_due
 from scheduler.runner import gateway_from_config
 from sms.gateways import ConsoleGateway
 from storage import alerts, contacts, events, messages, scheduler_ticks
-from tests.conftest import ACCOUNTS, client_for
-from tests.delivery_support import (NOON_ISH, actions_for, add_message, add_person,
-                                    settings)
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
-from tests.twilio_signing import TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, post_signed
-from web.auth import hash_password
+from tests.harness.database import ACCOUNTS, NOON_ISH, actions_for, add_message, add_person
+from tests.harness.delivery import settings
+from tests.harness.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
+from tests.harness.pages import client_for
+from tests.harness.twilio_signing import TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, post_signed
+from actions.accounts import hash_password
 
 STATUS_PATH = "/webhooks/twilio/status"
 _HASHES = {}
@@ -26,7 +26,7 @@ def user_ids(database_path):
     """Like conftest's, but hashing one password once for the whole module (fast)."""
     from storage import users
     from storage.connection import connect
-    from tests.conftest import PASSWORD, prepare_database
+    from tests.harness.database import PASSWORD, prepare_database
 
     if "hash" not in _HASHES:
         _HASHES["hash"] = hash_password(PASSWORD)

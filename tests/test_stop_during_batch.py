@@ -11,17 +11,16 @@ import urllib.parse
 import urllib.request
 from datetime import timedelta
 
-from werkzeug.serving import make_server
-
 from app import create_app
 from scheduler.dispatcher import dispatch_due
 from sms import send_window
 from storage import contacts, events, messages
 from storage.connection import connect, utc_now
-from tests.delivery_support import (add_message, add_person, gateway_for, make_database,
-                                    settings)
-from tests.fake_twilio import AUTH_TOKEN
-from tests.twilio_signing import signature_for
+from tests.harness.database import add_message, add_person, make_database
+from tests.harness.delivery import gateway_for, settings
+from tests.harness.fake_twilio import AUTH_TOKEN
+from tests.harness.processes import ThreadedServer
+from tests.harness.twilio_signing import signature_for
 
 TARGET = "+447911000001"
 OTHERS = ("+447911000002", "+447911000003")
@@ -29,10 +28,8 @@ PATIENCE = 60  # seconds; never reached when all is well
 
 
 def serve(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server, f"http://127.0.0.1:{server.port}"
+    running = ThreadedServer(app).start()
+    return running.server, running.url
 
 
 def stop_moment(arrivals):

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from storage import events, messages, sms_templates
-from tests.conftest import add_contact, client_for, contact_id_from, post_form
+from tests.harness.pages import add_contact, client_for, contact_id_from, post_form
 
 NEW_TEXT = ("Hi {{ name }}, it's {{ worker }}{% if service %} from {{ service }}{% endif %}. "
             "I was glad to see you today. {% if personal %}{{ personal }} {% endif %}"

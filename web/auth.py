@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from actions.accounts import ROLES, hash_password, password_matches  # noqa: F401 (tests)
+from actions.accounts import ROLES, password_matches
 from actions.sessions import record_login_attempt, record_logout
 from storage import users
 from storage.connection import from_db_time, utc_now

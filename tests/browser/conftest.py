@@ -1,13 +1,12 @@
 """Browser tests: a real Mend server in a thread, driven by Debian's Chromium."""
 import os
-import threading
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
 
 from app import create_app
+from tests.harness.processes import ThreadedServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -16,19 +15,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-class LiveServer:
-    def __init__(self, app):
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
+class LiveServer(ThreadedServer):
     def stop(self):
-        self.server.shutdown()
+        super().stop()
         scheduler = self.app.extensions.get("mend_scheduler")
         if scheduler is not None:
             scheduler.shutdown(wait=True)

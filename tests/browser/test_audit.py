@@ -7,7 +7,7 @@ from storage import contacts, users
 from storage.connection import connect, utc_now
 from tests.audit_helpers import place_text
 from tests.browser.conftest import log_in, save_screenshot
-from tests.conftest import PASSWORD
+from tests.harness.database import PASSWORD
 
 pytestmark = pytest.mark.browser
 

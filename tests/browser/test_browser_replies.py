@@ -7,8 +7,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.conftest import ACCOUNTS, PASSWORD
-from tests.twilio_signing import TEST_AUTH_TOKEN, signature_for
+from tests.harness.database import ACCOUNTS, PASSWORD
+from tests.harness.twilio_signing import TEST_AUTH_TOKEN, signature_for
 
 
 @pytest.fixture

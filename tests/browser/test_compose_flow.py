@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from app import create_app
 from tests.browser.conftest import LiveServer, add_person, log_in
-from tests.conftest import PASSWORD
+from tests.harness.database import PASSWORD
 
 pytestmark = pytest.mark.browser
 axe = Axe()

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import add_person, log_in, save_screenshot
-from tests.conftest import PASSWORD
+from tests.harness.database import PASSWORD
 
 pytestmark = pytest.mark.browser
 

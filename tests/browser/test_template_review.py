@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from tests.conftest import ACCOUNTS, PASSWORD
+from tests.harness.database import ACCOUNTS, PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,9 @@ It implements what Mend uses of the Messages API, shaped like Twilio's answers:
 - `post_status(sid, status)` posts a status callback back, signed with Twilio's own
   RequestValidator, to the URL the message was created with.
 
-Tests start it with the `fake_twilio` fixture; the benchmark runs it as a separate
-process (`python -m tests.fake_twilio --port 0`) and reads `/_fake/...` for results.
+Tests start it with the `fake_twilio` fixture; the benchmarks run it as a separate
+process (`python -m tests.harness.fake_twilio --port 0`, through
+`tests.harness.processes.start_fake_twilio`) and read `/_fake/...` for results.
 """
 import argparse
 import base64
