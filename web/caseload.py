@@ -20,6 +20,11 @@ def sees(key_worker_id):
                               sees_everyone=current_user.sees_everyone)
 
 
+def visible(contact):
+    """A person the current user may see: not erased, and in their caseload."""
+    return contact is not None and not contact["erased_at"] and sees(contact["key_worker_id"])
+
+
 def visible_contacts(db):
     """The people the current user may see: their caseload, or everyone."""
     return contacts.listing(db, key_worker_id=None if current_user.sees_everyone
@@ -28,7 +33,7 @@ def visible_contacts(db):
 
 def contact_or_404(contact_id):
     contact = contacts.get(get_db(), contact_id)
-    if contact is None or contact["erased_at"] or not sees(contact["key_worker_id"]):
+    if not visible(contact):
         abort(404)
     return contact
 

@@ -22,7 +22,7 @@ from sms.rendering import PLACEHOLDERS, BadTemplate, MissingFields, placeholders
 from storage import contacts, messages, sms_templates
 from storage.connection import utc_now
 
-from .caseload import sees, service, visible_contacts
+from .caseload import service, visible, visible_contacts
 
 PERSONAL_LINE_MAX = 160
 
@@ -89,7 +89,7 @@ def use_next_allowed(form):
 def sendable_contact(db, form):
     """The chosen contact if they may be texted now; otherwise None, with the reason."""
     contact = contacts.get(db, form.contact_id.data)
-    if contact is None or contact["erased_at"] or not sees(contact["key_worker_id"]):
+    if not visible(contact):
         form.contact_id.errors.append("Choose who the text is for.")
         return None
     if contact["consent_state"] != "granted":
