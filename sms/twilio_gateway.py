@@ -9,7 +9,7 @@ a refusal with a code (nothing was sent) or an ambiguous failure (a 5xx, a timeo
 a dropped connection: the message may exist, so look it up before any resend).
 """
 import logging
-from datetime import timedelta, timezone
+from datetime import timedelta
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -31,6 +31,7 @@ HTTP_LOG.setLevel(logging.WARNING)
 # urllib3 logs each request line, query string included, at DEBUG.
 logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
 LOOKUP_SLACK = timedelta(minutes=2)
+LOOKUP_LIMIT = 100  # messages to one number read by a look-up: one page, never the history
 
 
 class RedirectingHttpClient(TwilioHttpClient):
@@ -130,19 +131,25 @@ class TwilioGateway:
 
         Returns a SendResult, or None when Twilio has no such message. Raises
         LookupFailed when Twilio cannot be asked.
+
+        Twilio's list filters only on To, From and the *sent* date, and a message it
+        has accepted but not sent yet (queued, accepted, scheduled) has no sent date,
+        so no DateSent filter is used: the newest LOOKUP_LIMIT messages to this
+        number are read and matched here by body, creation time and direction.
         """
         wanted = _normalised(body)
         since = sent_after - LOOKUP_SLACK
-        # Twilio filters DateSent by day, so ask for the whole day and compare the
-        # creation time here: a message still queued may not have a send date yet.
-        day = since.astimezone(timezone.utc).replace(hour=0, minute=0, second=0,
-                                                     microsecond=0)
+        filters = {"to": to, "limit": LOOKUP_LIMIT}
+        if self.from_number and not self.messaging_service_sid:
+            filters["from_"] = self.from_number  # a Messaging Service may fill it in later
         try:
-            found = self.client.messages.list(to=to, date_sent_after=day, limit=100)
+            found = self.client.messages.list(**filters)
         except (TwilioException, requests.exceptions.RequestException) as error:
             raise LookupFailed(f"Asking the provider failed ({type(error).__name__}).") \
                 from None
         for message in found:
+            if message.direction not in (None, "outbound-api"):
+                continue
             created = message.date_created
             if created is not None and created < since:
                 continue

@@ -299,6 +299,15 @@ def m006_message_template_fields(db):
     db.execute("ALTER TABLE messages ADD COLUMN template_fields TEXT NOT NULL DEFAULT '{}'")
 
 
+@migrations()
+def m040_send_started(db):
+    """When the dispatcher let a claimed text's request leave, written and committed
+    before the request: after a crash, a claimed text without it never reached the
+    provider and can go back to `scheduled`; one with it is looked up first."""
+    db.execute("ALTER TABLE messages ADD COLUMN send_started_at TEXT")
+    db.execute("CREATE INDEX messages_by_status ON messages (status)")
+
+
 # New migrations go here, at the end, numbered after the last one.
 
 
