@@ -284,7 +284,9 @@ class _Dispatch:
         if contact is None:
             self.limiter.cancel(ticket)
             return False
-        messages.mark_send_started(self.db, message["id"], at=utc_now())
+        with write_transaction(self.db):  # one commit: results so far, and this start
+            self._record_finished()
+            messages.mark_send_started(self.db, message["id"], at=utc_now())
         pool.submit(self._send, message, contact["phone"], ticket)
         return True
 
@@ -301,12 +303,16 @@ class _Dispatch:
             self.slots.release()
 
     def _record_finished(self):
-        while True:
-            try:
-                message, outcome = self.finished.get_nowait()
-            except queue.Empty:
-                return
-            self._record(message, outcome)
+        """Record every outcome the senders handed back, in one transaction."""
+        if self.finished.empty():
+            return
+        with write_transaction(self.db):
+            while True:
+                try:
+                    message, outcome = self.finished.get_nowait()
+                except queue.Empty:
+                    return
+                self._record(message, outcome)
 
     def _held_back(self, message):
         """Re-check the message; hold it back if it must not go. Returns its contact

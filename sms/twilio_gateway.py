@@ -9,6 +9,7 @@ a refusal with a code (nothing was sent) or an ambiguous failure (a 5xx, a timeo
 a dropped connection: the message may exist, so look it up before any resend).
 """
 import logging
+import urllib.request
 from datetime import timedelta
 
 import requests
@@ -45,9 +46,26 @@ class RedirectingHttpClient(TwilioHttpClient):
         return super().request(method, url, *args, **kwargs)
 
 
+def _proxies_for(url):
+    """The proxies the environment sets for `url`, read once at start.
+
+    requests reads the environment (proxy variables, netrc) again on every request,
+    which costs more CPU than the rest of a send's HTTP work; Mend reads it once and
+    tells the session not to look again."""
+    if requests.utils.should_bypass_proxies(url, no_proxy=None):
+        return None
+    proxies = {scheme: address for scheme, address in urllib.request.getproxies().items()
+               if scheme in ("http", "https")}
+    return proxies or None
+
+
 def _http_client(api_base_url, timeout, pool_size):
-    client = (RedirectingHttpClient(api_base_url, timeout=timeout, logger=HTTP_LOG)
-              if api_base_url else TwilioHttpClient(timeout=timeout, logger=HTTP_LOG))
+    proxy = _proxies_for(api_base_url or TWILIO_API)
+    client = (RedirectingHttpClient(api_base_url, timeout=timeout, logger=HTTP_LOG,
+                                    proxy=proxy)
+              if api_base_url else TwilioHttpClient(timeout=timeout, logger=HTTP_LOG,
+                                                    proxy=proxy))
+    client.session.trust_env = False
     # One pooled connection per concurrent sender; the default pool is smaller and
     # would open (and log about) extra connections under load.
     adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(10, pool_size))
@@ -76,6 +94,7 @@ class TwilioGateway:
                  timeout=15, pool_size=10):
         self.client = Client(account_sid, auth_token,
                              http_client=_http_client(api_base_url, timeout, pool_size))
+        self.client.messages  # loads the client's API modules now, not on the first send
         self.from_number = from_number
         self.messaging_service_sid = messaging_service_sid
         self.status_callback = status_callback
