@@ -20,7 +20,7 @@ from twilio.rest import Client
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from . import twilio_errors
-from .encoding import smart_encode
+from .encoding import is_gsm7, smart_encode
 from .gateways import (Ambiguous, BadNumber, CredentialsRejected, LookupFailed, Rejected,
                        RecipientOptedOut, RetryLater, SendResult)
 
@@ -113,7 +113,11 @@ class TwilioGateway:
         )
 
     def send(self, *, message_id, to, body, parts):
-        kwargs = {"to": to, "body": body, "smart_encoded": True}
+        encoded = smart_encode(body)[0]
+        if is_gsm7(encoded):
+            kwargs = {"to": to, "body": body, "smart_encoded": True}
+        else:  # UCS-2 anyway: send the text the preview showed, joiners and all
+            kwargs = {"to": to, "body": encoded, "smart_encoded": False}
         if self.messaging_service_sid:
             kwargs["messaging_service_sid"] = self.messaging_service_sid
         else:

@@ -77,6 +77,16 @@ def test_smart_encoded_is_asked_for_so_curly_quotes_do_not_cost_extra_parts(
     assert messages.get(db, message_id)["status"] == "sent"
 
 
+def test_an_emoji_sequence_reaches_the_provider_whole(delivery_db, fake_twilio, gateway):
+    db = delivery_db
+    body = "Thinking of you both \U0001f469\u200d\U0001f467 – no need to reply"
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id), body=body)
+    dispatch_due(db, gateway, NOON_ISH, settings())
+    assert fake_twilio.bodies() == [
+        "Thinking of you both \U0001f469\u200d\U0001f467 - no need to reply"]
+    assert status_of(db, message_id) == "sent"
+
+
 def test_a_messaging_service_is_used_when_configured(delivery_db, fake_twilio):
     db = delivery_db
     add_message(db, db.worker_id, add_person(db, db.worker_id))
