@@ -22,7 +22,8 @@ sent. It reports:
   default, comes on top in production);
 - the longest pause between two accepted creates (a pause between batches shows here).
 
-It prints a table, then one JSON line with every figure, last. `--texts N` and
+It prints a table, then one JSON line with every figure, last (a full run also saves
+it to bench/results/dispatch.json). `--texts N` and
 `--latency-ms N` change the run; `--limits 10,100` the limits.
 """
 import argparse
@@ -47,6 +48,7 @@ LATENCY_MS = 200
 LIMITS = (10, 100)
 CONCURRENCY = 32  # SEND_CONCURRENCY's default: the cap on sends in flight
 PATIENCE = 600  # seconds per row; never reached when all is well
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def fake_call(base_url, path, payload=None):
@@ -146,8 +148,12 @@ def main():
               f"{r['refused_429']} | {r['cpu_ms_per_text']} | {r['lateness_p50_s']:.1f} s | "
               f"{r['lateness_p99_s']:.1f} s | {r['longest_pause_s']:.2f} s | "
               f"{r['max_in_flight']} |")
-    print(json.dumps({"benchmark": "dispatch", "machine": about, "concurrency_cap": CONCURRENCY,
-                      "results": results}))
+    line = json.dumps({"benchmark": "dispatch", "machine": about,
+                       "concurrency_cap": CONCURRENCY, "results": results})
+    if options.texts == TEXTS and options.latency_ms == LATENCY_MS:
+        RESULTS.mkdir(parents=True, exist_ok=True)  # the full run is the recorded result
+        (RESULTS / "dispatch.json").write_text(line + "\n")
+    print(line)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ limiter does two things:
   one-part texts waits for room, and a late departure moves the window with it.
 
 A 429 the provider answered anyway widens the margin a little (`slowed_down`), up to
-`MAX_MARGIN`, so a provider that counts more strictly than expected is met.
+`MAX_MARGIN`, so a provider that counts more strictly than expected is met; the extra
+margin wears off over a minute or so, so one noisy moment does not slow sending for
+good.
 """
 import threading
 import time
@@ -23,6 +25,8 @@ from collections import deque
 WINDOW = 1.0  # the provider's window, in seconds
 MARGIN = 0.03  # the part of a window left unused for timing noise: 3 %
 MAX_MARGIN = 0.2
+WIDEN_BY = 0.02  # extra margin after each 429 ...
+WEARS_OFF = 0.001  # ... losing this much each second
 EPSILON = 1e-6
 
 
@@ -41,11 +45,17 @@ class SegmentRateLimiter:
         if segments_per_second <= 0:
             raise ValueError("segments_per_second must be positive")
         self.segments_per_second = segments_per_second
-        self.margin = margin
+        self.base_margin = margin
+        self._extra, self._extra_at = 0.0, 0.0
         self._clock = clock
         self._last_start = None
         self._log = deque()  # tickets in the current window, in the order they were booked
         self._lock = threading.Lock()
+
+    @property
+    def margin(self):
+        worn = max(0.0, self._extra - (self._clock() - self._extra_at) * WEARS_OFF)
+        return min(MAX_MARGIN, self.base_margin + worn)
 
     @property
     def window(self):
@@ -121,7 +131,8 @@ class SegmentRateLimiter:
     def slowed_down(self):
         """The provider answered 429 anyway: leave a wider margin from now on."""
         with self._lock:
-            self.margin = min(MAX_MARGIN, self.margin + 0.02)
+            self._extra = self.margin - self.base_margin + WIDEN_BY
+            self._extra_at = self._clock()
 
 
 _process_limiters = {}

@@ -267,14 +267,17 @@ def test_the_limiter_never_puts_more_than_the_limit_in_any_one_second_window(lim
     assert used >= (0.95 if mix == (1,) else 0.8)
 
 
-def test_a_429_widens_the_limiters_margin_up_to_a_ceiling():
-    limiter = SegmentRateLimiter(10)
+def test_a_429_widens_the_limiters_margin_up_to_a_ceiling_and_it_wears_off():
+    now = [0.0]
+    limiter = SegmentRateLimiter(10, clock=lambda: now[0])
     before = limiter.pace
     limiter.slowed_down()
     assert limiter.pace < before
     for _ in range(50):
         limiter.slowed_down()
     assert limiter.pace == pytest.approx(10 / 1.2)
+    now[0] += 600  # ten quiet minutes
+    assert limiter.pace == pytest.approx(before)
 
 
 def test_a_backlog_of_stale_texts_does_not_wait_for_the_rate_limit(delivery_db, fake_twilio,
