@@ -55,17 +55,41 @@ def local_iso(value, zone):
     return datetime.fromisoformat(value).astimezone(zone).isoformat(timespec="seconds")
 
 
-def csv_row(row, zone):
-    return [safe_cell(value) for value in (
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
+
+
+def csv_row(row, zone, masked=None):
+    """One CSV row from a history row (read by column name). `masked` caches masked
+    numbers across rows: parsing a number was over half of an export's time, and a
+    person's number repeats on every text to them.
+
+    Only the columns whose text comes from people are checked for formula starts;
+    the others are ids, counts, Mend's own words and ISO times, which start with a
+    digit or a letter."""
+    phone = row["contact_phone"]
+    shown = masked.get(phone) if masked is not None else None
+    if shown is None:
+        shown = safe_cell(mask(phone))
+        if masked is not None:
+            masked[phone] = shown
+    error_code, version = row["error_code"], row["template_version"]
+    return [
         row["id"], row["created_at"], row["scheduled_for"],
         local_iso(row["scheduled_for"], zone), row["sent_at"] or "", row["status"],
-        row["status_reason"] or "", row["error_code"] if row["error_code"] is not None else "",
-        row["worker_id"], row["worker_name"], row["contact_id"], row["contact_name"],
-        mask(row["contact_phone"]), row["template_id"] or "",
-        row["template_version"] if row["template_version"] is not None else "",
-        row["template_title"] or "", row["situation"] or "", row["parts"], row["body"],
+        _safe(row["status_reason"]), "" if error_code is None else error_code,
+        row["worker_id"], _safe(row["worker_name"]), row["contact_id"],
+        _safe(row["contact_name"]), shown, _safe(row["template_id"]),
+        "" if version is None else version, _safe(row["template_title"]),
+        _safe(row["situation"]), row["parts"], _safe(row["body"]),
         row["body_removed_at"] or "",
-    )]
+    ]
+
+
+def _safe(text):
+    """safe_cell for a text column (None becomes empty), without a call per cell."""
+    if not text:
+        return ""
+    return "'" + text if text[0] in _FORMULA_FIRST else text
 
 
 def csv_chunks(rows, timezone):
@@ -74,14 +98,17 @@ def csv_chunks(rows, timezone):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([name for name, _ in COLUMNS])
+    masked = {}
     count = 0
     for row in rows:
-        writer.writerow(csv_row(row, zone))
+        writer.writerow(csv_row(row, zone, masked))
         count += 1
         if count % ROWS_PER_CHUNK == 0:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate(0)
+            if len(masked) > 100_000:  # a bound on memory, however many people
+                masked.clear()
     yield buffer.getvalue()
 
 

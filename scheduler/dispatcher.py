@@ -4,12 +4,21 @@ The database row is the source of truth. A message is claimed atomically
 (scheduled -> sending) before anything is sent, so no two dispatchers can send
 the same row, and a crash leaves it in `sending` for a person to review.
 
-Sends run in a small pool of threads so that the provider's latency does not
-limit throughput; the rate limiter (segments per second, process-wide) decides
-when each may start. Only the dispatching thread touches the database: senders
-hand their outcome back through a queue. Messages are claimed a few at a time,
-just before they can be sent, so a crash strands as few as possible in `sending`.
+Sends run in a pool of threads so that the provider's latency does not limit
+throughput; the rate limiter (segments per second in any one-second window,
+process-wide) decides when each may start. How many may be in flight at once
+follows Little's law: the rate times the provider's observed latency, with room to
+spare, never more than `concurrency`. Only the dispatching thread touches the
+database: senders hand their outcome back through a queue. Messages are claimed a
+few at a time, just before they can be sent, and a tick keeps claiming until
+nothing is due, so a backlog flows at the limit without a pause between batches.
+
+Before a request leaves, the row records that its send started (committed). After
+a crash, `mark_abandoned_sends` puts back what never started and looks up at the
+provider what did; only a text the look-up cannot settle is left for a person.
 """
+import math
+import time
 import logging
 import queue
 import random
@@ -34,6 +43,13 @@ UNCONFIRMED = "The provider did not confirm the send; a person should check it."
 PAUSED = ("Sending is paused because the provider refused Mend's account details. "
           "It will go when they are fixed.")
 RELEASED = "The dispatcher stopped before sending it; it will go at the next run."
+CRASHED_BEFORE_SEND = ("The dispatcher stopped after claiming it and before sending it; "
+                       "it will go at the next run.")
+CRASHED_NOT_FOUND = ("The dispatcher stopped while sending it, and the provider has no "
+                     "record of it.")
+CRASHED_LOOKUP_FAILED = ("The dispatcher stopped while sending it, and the provider could "
+                         "not be asked whether it arrived; a person should check it before "
+                         "sending again.")
 STALE = "It could not go out on time, so it was not sent late."
 NO_OVERLAP = ("Their safe hours do not overlap the service's send window, so it could "
               "not go out.")
@@ -46,9 +62,10 @@ class DispatchSettings:
     zone: str
     window: send_window.Window
     stale_after: timedelta = timedelta(hours=2)
-    batch_size: int = 500  # the most messages one tick claims; the rest wait a tick
+    batch_size: int | None = None  # the most one tick claims; None: until nothing is due
     segments_per_second: float = 10
-    concurrency: int = 8
+    concurrency: int = 32  # the most sends in flight at once (a cap; see _Slots)
+    expected_latency: float = 0.25  # seconds, until the provider's own is measured
     max_attempts: int = 5
     retry_base: timedelta = timedelta(seconds=10)
     retry_cap: timedelta = timedelta(minutes=15)
@@ -82,13 +99,15 @@ def gave_up(message, status):
     return "unknown" if message.get("ambiguous_at") else status
 
 
-def recheck(db, message, now, settings):
+def recheck(db, message, now, settings, contact=None):
     """Why this claimed message must not go now, as (status, reason, retry_at), or None.
 
     `status` is where the message goes instead: cancelled, expired, or back to
-    scheduled until `retry_at` (the send window opens).
+    scheduled until `retry_at` (the send window opens). `contact`, when given, is
+    the contact just read.
     """
-    contact = contacts.get(db, message["contact_id"])
+    if contact is None:
+        contact = contacts.get(db, message["contact_id"])
     if contact is None or contact["erased_at"] or not contact["phone"]:
         return "cancelled", "The person's details were erased.", None
     if message.get("purpose") == "consent_request":
@@ -137,6 +156,50 @@ def dispatch_due(db, gateway, now=None, settings=None, stop=None):
     return result
 
 
+class _Slots:
+    """A semaphore whose size can change: sends in flight, sized by Little's law.
+
+    In flight = arrival rate x time in the system. At `rate` texts a second and a
+    provider answering in `latency` seconds, rate x latency sends are in flight on
+    average; half as many again absorbs the spread of latencies, and one more the
+    rounding. Never fewer than 1, never more than `cap`.
+    """
+
+    SMOOTHING = 0.2  # weight of the newest latency in the running average
+
+    def __init__(self, cap, rate, latency):
+        self.cap = max(1, cap)
+        self.rate = rate
+        self.latency = latency
+        self.in_use = 0
+        self._condition = threading.Condition()
+        self.size = self._size_for(latency)
+
+    def _size_for(self, latency):
+        return max(1, min(self.cap, math.ceil(self.rate * latency * 1.5) + 1))
+
+    def acquire(self, timeout):
+        with self._condition:
+            if self.in_use >= self.size:
+                self._condition.wait(timeout)
+            if self.in_use >= self.size:
+                return False
+            self.in_use += 1
+            return True
+
+    def release(self):
+        with self._condition:
+            self.in_use -= 1
+            self._condition.notify()
+
+    def observed(self, seconds):
+        """A send took `seconds`: resize to the provider's running average latency."""
+        with self._condition:
+            self.latency += self.SMOOTHING * (seconds - self.latency)
+            self.size = self._size_for(self.latency)
+            self._condition.notify_all()
+
+
 class _Dispatch:
     def __init__(self, db, gateway, settings, clock, stop, result):
         self.db = db
@@ -146,7 +209,8 @@ class _Dispatch:
         self.stop = stop
         self.result = result
         self.limiter = settings.limiter or process_limiter(settings.segments_per_second)
-        self.slots = threading.Semaphore(settings.concurrency)
+        self.slots = _Slots(settings.concurrency, settings.segments_per_second,
+                            settings.expected_latency)
         self.finished = queue.Queue()
         self.halted = False
 
@@ -170,10 +234,12 @@ class _Dispatch:
             if self.stopping():
                 return
             if not waiting:
-                room = self.settings.batch_size - self.result.claimed
+                room = self.slots.size
+                if self.settings.batch_size is not None:
+                    room = min(room, self.settings.batch_size - self.result.claimed)
                 if room <= 0:
                     return
-                waiting.extend(self._claim(min(self.settings.concurrency, room)))
+                waiting.extend(self._claim(room))
                 if not waiting:
                     return
             while not self.slots.acquire(timeout=0.05):
@@ -209,38 +275,54 @@ class _Dispatch:
         self._record_finished()
         if self.stopping():
             return False
-        if self._held_back(message):
+        if self._held_back(message) is None:
             return False
-        if not self.limiter.acquire(message["parts"], self.stop):
+        ticket = self.limiter.acquire(message["parts"], self.stop)
+        if ticket is None:
             return False
-        if self._held_back(message):
+        contact = self._held_back(message)
+        if contact is None:
+            self.limiter.cancel(ticket)
             return False
-        contact = contacts.get(self.db, message["contact_id"])
-        pool.submit(self._send, message, contact["phone"])
+        with write_transaction(self.db):  # one commit: results so far, and this start
+            self._record_finished()
+            messages.mark_send_started(self.db, message["id"], at=utc_now())
+        pool.submit(self._send, message, contact["phone"], ticket)
         return True
 
-    def _send(self, message, phone):
+    def _send(self, message, phone, ticket):
         """In a sender thread: talk to the provider only; never the database."""
         outcome = Outcome("unknown")
+        started = time.monotonic()
         try:
-            outcome = attempt_send(self.gateway, message, phone)
+            outcome = attempt_send(self.gateway, message, phone,
+                                   departing=lambda: self.limiter.departed(ticket))
         finally:
+            self.slots.observed(time.monotonic() - started)
             self.finished.put((message, outcome))
             self.slots.release()
 
     def _record_finished(self):
-        while True:
-            try:
-                message, outcome = self.finished.get_nowait()
-            except queue.Empty:
-                return
-            self._record(message, outcome)
+        """Record every outcome the senders handed back, in one transaction."""
+        if self.finished.empty():
+            return
+        with write_transaction(self.db):
+            while True:
+                try:
+                    message, outcome = self.finished.get_nowait()
+                except queue.Empty:
+                    return
+                self._record(message, outcome)
 
     def _held_back(self, message):
-        verdict = recheck(self.db, message, self.clock(), self.settings)
+        """Re-check the message; hold it back if it must not go. Returns its contact
+        when it may go, else None."""
+        contact = contacts.get(self.db, message["contact_id"])
+        verdict = recheck(self.db, message, self.clock(), self.settings, contact=contact)
         if verdict is not None:
             self._hold_back(message, *verdict)
-        return verdict is not None
+            return None
+        return contact
 
     def _hold_back(self, message, status, reason, retry_at):
         if status == "scheduled":
@@ -284,6 +366,8 @@ class _Dispatch:
         if outcome.kind == "not_found":
             self._retry(message, error, ambiguous_at=outcome.result)
         elif isinstance(error, RetryLater):
+            if error.code == 20429:
+                self.limiter.slowed_down()
             self._retry(message, error)
         elif isinstance(error, BadNumber):
             delivery.finish(self.db, message_id, to_status="failed", reason=error.reason,
@@ -363,11 +447,12 @@ class _Dispatch:
         self.result.deferred += 1
 
 
-def attempt_send(gateway, message, phone):
+def attempt_send(gateway, message, phone, departing=None):
     """One send, and for an ambiguous failure a look-up before anything else happens.
 
     A message whose earlier attempt was ambiguous is looked up again before it is
-    sent again: the provider may have taken it after all.
+    sent again: the provider may have taken it after all. `departing` is called
+    just before the create request leaves (the rate limiter counts it from then).
     """
     started = utc_now()
     if message["ambiguous_at"]:
@@ -378,6 +463,8 @@ def attempt_send(gateway, message, phone):
             return Outcome("unknown", error=error)
         if found:
             return Outcome("found", found)
+    if departing is not None:
+        departing()
     try:
         return Outcome("sent", gateway.send(message_id=message["id"], to=phone,
                                             body=message["body"], parts=message["parts"]))
@@ -396,11 +483,80 @@ def attempt_send(gateway, message, phone):
         return Outcome("unknown", error=error)
 
 
-def mark_abandoned_sends(db):
-    """Rows left in `sending` by a dead process become `unknown`; never resent."""
-    ids = messages.ids_with_status(db, "sending")
-    for message_id in ids:
-        delivery.finish(db, message_id, to_status="unknown",
-                        reason="The dispatcher stopped while sending; a person should check "
-                               "whether it arrived before sending again.")
-    return ids
+@dataclass
+class Recovered:
+    """What `mark_abandoned_sends` did with each text a dead dispatcher left `sending`."""
+    released: list = field(default_factory=list)  # never started: back to scheduled
+    settled: list = field(default_factory=list)   # found at the provider: sent
+    retried: list = field(default_factory=list)   # not at the provider: looked up again first
+    unknown: list = field(default_factory=list)   # could not be settled: a person checks
+
+    @property
+    def ids(self):
+        return sorted(self.released + self.settled + self.retried + self.unknown)
+
+    def __len__(self):
+        return len(self.ids)
+
+
+def mark_abandoned_sends(db, gateway=None, settings=None):
+    """Settle the texts a dead dispatcher left `sending`; never send one twice.
+
+    - Its send never started (no `send_started_at`): nothing left Mend, so it goes
+      back to `scheduled`, with an event.
+    - Its send started: the provider is asked first. Found: it is `sent`, settled by
+      the look-up. Not found: back to `scheduled` marked ambiguous, so the next
+      attempt looks it up again before sending (the provider's list can lag).
+    - The provider cannot be asked (or no gateway was given): `unknown`, for a
+      person to check. Never resent automatically.
+    """
+    outcome = Recovered()
+    for row in messages.abandoned_sends(db):
+        started = row["send_started_at"]
+        if started is None:
+            if delivery.finish(db, row["id"], to_status="scheduled", reason=None,
+                               action="message.released",
+                               detail={"note": CRASHED_BEFORE_SEND},
+                               attempts=row["attempts"] - 1):
+                outcome.released.append(row["id"])
+            continue
+        found, problem = _look_up_abandoned(gateway, row)
+        if found is not None:
+            delivery.record_sent(db, row["id"], provider_sid=found.provider_sid,
+                                 provider_status=found.status, parts=row["parts"],
+                                 provider_parts=found.parts, sent_at=from_db_time(started),
+                                 gateway=gateway.name, attempt=row["attempts"],
+                                 settled_by_lookup=True)
+            outcome.settled.append(row["id"])
+        elif problem is None:
+            at = utc_now() + backoff(row["attempts"], settings or _RECOVERY_SETTINGS)
+            delivery.retry_later(db, row["id"], at=at,
+                                 reason=f"{CRASHED_NOT_FOUND} It will be looked up again "
+                                        "before it is tried again.",
+                                 detail={"attempt": row["attempts"], "send_started_at": started},
+                                 ambiguous_at=row["ambiguous_at"] or started)
+            outcome.retried.append(row["id"])
+        else:
+            delivery.finish(db, row["id"], to_status="unknown", reason=CRASHED_LOOKUP_FAILED,
+                            detail={"send_started_at": started, "error": problem})
+            outcome.unknown.append(row["id"])
+    return outcome
+
+
+_RECOVERY_SETTINGS = DispatchSettings(zone="UTC", window=None)
+
+
+def _look_up_abandoned(gateway, row):
+    """(SendResult or None, problem or None) for a text whose send had started."""
+    if gateway is None:
+        return None, "no provider to ask"
+    if not row["phone"]:
+        return None, "the number was erased"
+    try:
+        return gateway.find_sent(to=row["phone"], body=row["body"],
+                                 sent_after=from_db_time(row["send_started_at"])), None
+    except LookupFailed as error:
+        return None, type(error).__name__
+    except Exception as error:  # noqa: BLE001 - an unexpected failure settles nothing
+        log.exception("message %s: the look-up after a crash failed", row["id"])
+        return None, type(error).__name__

@@ -1,45 +1,138 @@
-"""Segments per second, honoured across the whole process.
+"""Segments per second, honoured across the whole process, in any one-second window.
 
-Twilio counts throughput in segments (parts), not messages. The limiter paces sends:
-each send reserves `parts / rate` seconds of the sender's time, starting no earlier
-than the end of the previous reservation, so a three-part text costs three times a
-one-part text and no burst exceeds the limit.
+Twilio counts throughput in segments (parts), not messages, and a strict provider
+refuses (429) a create that would put more than its limit into any one second. The
+limiter does two things:
+
+- it paces sends evenly (no bursts): a text of `parts` segments leaves no sooner
+  than `parts / rate` seconds after the one before, a little under the limit so
+  that a request that leaves a few milliseconds late cannot crowd the one a second
+  before it: the rate is `limit / (1 + margin)`;
+- it keeps a log of the last second's sends, by the time each actually left (the
+  sender reports it just before the request goes), and holds a send back until the
+  window ending then has room for all of its parts. So a three-part text after nine
+  one-part texts waits for room, and a late departure moves the window with it.
+
+A 429 the provider answered anyway widens the margin a little (`slowed_down`), up to
+`MAX_MARGIN`, so a provider that counts more strictly than expected is met; the extra
+margin wears off over a minute or so, so one noisy moment does not slow sending for
+good.
 """
 import threading
 import time
+from collections import deque
+
+WINDOW = 1.0  # the provider's window, in seconds
+MARGIN = 0.03  # the part of a window left unused for timing noise: 3 %
+MAX_MARGIN = 0.2
+WIDEN_BY = 0.02  # extra margin after each 429 ...
+WEARS_OFF = 0.001  # ... losing this much each second
+EPSILON = 1e-6
+
+
+class Ticket:
+    """One booked send: when it may leave and how many segments it carries."""
+
+    __slots__ = ("at", "segments")
+
+    def __init__(self, at, segments):
+        self.at = at
+        self.segments = segments
 
 
 class SegmentRateLimiter:
-    def __init__(self, segments_per_second, clock=time.monotonic):
+    def __init__(self, segments_per_second, clock=time.monotonic, margin=MARGIN):
         if segments_per_second <= 0:
             raise ValueError("segments_per_second must be positive")
         self.segments_per_second = segments_per_second
+        self.base_margin = margin
+        self._extra, self._extra_at = 0.0, 0.0
         self._clock = clock
-        self._next_free = None
+        self._last_start = None
+        self._log = deque()  # tickets in the current window, in the order they were booked
         self._lock = threading.Lock()
+
+    @property
+    def margin(self):
+        worn = max(0.0, self._extra - (self._clock() - self._extra_at) * WEARS_OFF)
+        return min(MAX_MARGIN, self.base_margin + worn)
+
+    @property
+    def window(self):
+        return WINDOW * (1 + self.margin)
+
+    @property
+    def pace(self):
+        """Segments per second actually used: the limit less the margin."""
+        return self.segments_per_second / (1 + self.margin)
+
+    def _room_at(self, start, segments):
+        """The earliest moment from `start` when the window ending then has room."""
+        window, limit = self.window, self.segments_per_second
+        while self._log and self._log[0].at <= start - window:
+            self._log.popleft()
+        used = sum(ticket.segments for ticket in self._log)
+        if used + segments <= limit + EPSILON:
+            return start
+        for ticket in self._log:  # oldest first: wait until enough of them leave the window
+            used -= ticket.segments
+            if used + segments <= limit + EPSILON:
+                return max(start, ticket.at + window + EPSILON)
+        return start
+
+    def book(self, segments):
+        """Book `segments`; returns a Ticket whose `at` is when they may leave."""
+        with self._lock:
+            now = self._clock()
+            start = now if self._last_start is None else \
+                max(now, self._last_start + segments / self.pace)
+            start = self._room_at(start, min(segments, self.segments_per_second))
+            self._last_start = start
+            ticket = Ticket(start, segments)
+            self._log.append(ticket)
+            return ticket
 
     def reserve(self, segments):
         """Book `segments` and return how many seconds to wait before sending them."""
-        with self._lock:
-            now = self._clock()
-            start = now if self._next_free is None else max(now, self._next_free)
-            self._next_free = start + segments / self.segments_per_second
-            return start - now
+        ticket = self.book(segments)
+        return ticket.at - self._clock()
 
     def acquire(self, segments, stop=None):
-        """Wait for a slot. False when `stop` was set while waiting (nothing may be sent)."""
-        delay = self.reserve(segments)
-        if delay <= 0:
-            return not (stop is not None and stop.is_set())
-        if stop is None:
-            time.sleep(delay)
-            return True
-        return not stop.wait(delay)
+        """Wait for a slot. Returns the Ticket, or None when `stop` was set while
+        waiting (nothing may be sent)."""
+        ticket = self.book(segments)
+        delay = ticket.at - self._clock()
+        if delay > 0:
+            if stop is None:
+                time.sleep(delay)
+            elif stop.wait(delay):
+                self.cancel(ticket)
+                return None
+        if stop is not None and stop.is_set():
+            self.cancel(ticket)
+            return None
+        return ticket
+
+    def departed(self, ticket):
+        """The send is leaving now: count it in the window from this moment."""
+        with self._lock:
+            ticket.at = max(ticket.at, self._clock())
+
+    def cancel(self, ticket):
+        """A booked send that will not go: its segments free the window again."""
+        with self._lock:
+            ticket.segments = 0
 
     def charge(self, segments):
         """Account for extra segments after the fact (the provider counted more)."""
         if segments > 0:
-            self.reserve(segments)
+            self.book(segments)
+
+    def slowed_down(self):
+        """The provider answered 429 anyway: leave a wider margin from now on."""
+        with self._lock:
+            self._extra = self.margin - self.base_margin + WIDEN_BY
+            self._extra_at = self._clock()
 
 
 _process_limiters = {}

@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -65,7 +66,14 @@ def gateway_from_config(config):
 
 
 class Ticker:
-    """The interval job: one database connection per thread, opened on first use."""
+    """The interval job: one database connection per thread, opened on first use.
+
+    A tick keeps sending until nothing is due, so with a backlog it outlasts the
+    interval. The job may then start again while it runs (`max_instances=2`): the
+    second call finds the tick busy, returns at once, and says so in the log once
+    per long tick, instead of APScheduler's "skipped: maximum number of running
+    instances" warning every interval.
+    """
 
     def __init__(self, config):
         self.config = config
@@ -73,6 +81,9 @@ class Ticker:
         self.gateway = gateway_from_config(config)
         self._local = threading.local()
         self.stop = threading.Event()
+        self._running = threading.Lock()
+        self._tick_started = None
+        self._said_still_running = False
 
     def db(self):
         if getattr(self._local, "db", None) is None:
@@ -80,11 +91,30 @@ class Ticker:
         return self._local.db
 
     def __call__(self):
+        if not self._running.acquire(blocking=False):
+            self._still_running()
+            return
         try:
+            self._tick_started, self._said_still_running = time.monotonic(), False
             if not self.stop.is_set():
-                dispatch_due(self.db(), self.gateway, settings=self.settings, stop=self.stop)
+                self.tick()
         except Exception:  # noqa: BLE001 - a bad tick must not stop the scheduler
             log.exception("dispatcher tick failed")
+        finally:
+            if self._said_still_running:
+                log.info("the long dispatcher tick finished after %.0f s",
+                         time.monotonic() - self._tick_started)
+            self._running.release()
+
+    def tick(self):
+        dispatch_due(self.db(), self.gateway, settings=self.settings, stop=self.stop)
+
+    def _still_running(self):
+        if not self._said_still_running:
+            self._said_still_running = True
+            log.info("a dispatcher tick is still running (started %.0f s ago, sending a "
+                     "backlog); the next one starts when it ends",
+                     time.monotonic() - (self._tick_started or time.monotonic()))
 
 
 class RetentionJob:
@@ -110,9 +140,13 @@ RETENTION_HOUR = 3  # local time: the quietest hour, outside any send window
 
 
 def _add_job(scheduler, ticker, interval):
-    """One interval job; APScheduler's default 1 s misfire grace would skip ticks under load."""
+    """One interval job; APScheduler's default 1 s misfire grace would skip ticks under load.
+
+    Two instances may overlap so that APScheduler does not warn about a long tick at
+    every interval: the Ticker itself lets only one dispatch run (see Ticker).
+    """
     scheduler.add_job(ticker, "interval", seconds=interval, id="dispatch_due",
-                      max_instances=1, coalesce=True, misfire_grace_time=max(30, interval * 6),
+                      max_instances=2, coalesce=True, misfire_grace_time=max(30, interval * 6),
                       next_run_time=datetime.now(timezone.utc))
 
 
@@ -132,10 +166,14 @@ def add_jobs(scheduler, ticker, config):
 def prepare(ticker, echo):
     """At start: settle what a dead dispatcher left, and try the credentials again."""
     db = ticker.db()
-    abandoned = mark_abandoned_sends(db)
-    if abandoned:
-        echo(f"{len(abandoned)} message(s) were left mid-send by a stopped dispatcher; "
-             "they are marked 'unknown' for a person to review.")
+    recovered = mark_abandoned_sends(db, ticker.gateway, ticker.settings)
+    if len(recovered):
+        echo(f"{len(recovered)} message(s) were left mid-send by a stopped dispatcher: "
+             f"{len(recovered.released)} had not been sent and go back to the queue; "
+             f"{len(recovered.settled)} were found at the provider (sent); "
+             f"{len(recovered.retried)} were not there and will be looked up again before "
+             f"they are tried again; {len(recovered.unknown)} could not be checked and are "
+             "marked 'unknown' for a person to review.")
     if alerts.clear(db, alerts.TWILIO_CREDENTIALS,
                     reason="The scheduler restarted; the credentials will be tried again."):
         echo("The provider refused the credentials before the restart; trying them again.")

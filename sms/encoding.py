@@ -60,8 +60,18 @@ class Counted:
         return self.text
 
 
+# Invisible characters that join what is either side of them: a zero-width joiner
+# makes 👩 + 👧 one emoji (👩‍👧), a non-joiner shapes Persian or Indic script. They are
+# removed only when that lets the text go as GSM-7; in a text that stays UCS-2 they
+# cost nothing and removing them would change what the phone shows.
+JOINERS = ("\u200d", "\u200c")
+
+
 def smart_encode(text):
-    """Return (text, replacements) with Twilio's SmartEncoded substitutions applied."""
+    """Return (text, replacements) with Twilio's SmartEncoded substitutions applied.
+
+    Joiners (JOINERS) are kept when the text stays UCS-2 anyway.
+    """
     counts = {}
     out = []
     for char in text:
@@ -70,6 +80,12 @@ def smart_encode(text):
             out.append(SMART_REPLACEMENTS[char])
         else:
             out.append(char)
+    joined = [char for char in counts if char in JOINERS]
+    if joined and not is_gsm7("".join(out)):
+        out = [SMART_REPLACEMENTS.get(char, char) if char not in JOINERS else char
+               for char in text]
+        for char in joined:
+            del counts[char]
     replaced = [Replacement(char, SMART_REPLACEMENTS[char], number)
                 for char, number in counts.items()]
     return "".join(out), replaced

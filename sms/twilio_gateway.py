@@ -9,7 +9,8 @@ a refusal with a code (nothing was sent) or an ambiguous failure (a 5xx, a timeo
 a dropped connection: the message may exist, so look it up before any resend).
 """
 import logging
-from datetime import timedelta, timezone
+import urllib.request
+from datetime import timedelta
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -19,7 +20,7 @@ from twilio.rest import Client
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from . import twilio_errors
-from .encoding import smart_encode
+from .encoding import is_gsm7, smart_encode
 from .gateways import (Ambiguous, BadNumber, CredentialsRejected, LookupFailed, Rejected,
                        RecipientOptedOut, RetryLater, SendResult)
 
@@ -31,6 +32,7 @@ HTTP_LOG.setLevel(logging.WARNING)
 # urllib3 logs each request line, query string included, at DEBUG.
 logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
 LOOKUP_SLACK = timedelta(minutes=2)
+LOOKUP_LIMIT = 100  # messages to one number read by a look-up: one page, never the history
 
 
 class RedirectingHttpClient(TwilioHttpClient):
@@ -44,9 +46,26 @@ class RedirectingHttpClient(TwilioHttpClient):
         return super().request(method, url, *args, **kwargs)
 
 
+def _proxies_for(url):
+    """The proxies the environment sets for `url`, read once at start.
+
+    requests reads the environment (proxy variables, netrc) again on every request,
+    which costs more CPU than the rest of a send's HTTP work; Mend reads it once and
+    tells the session not to look again."""
+    if requests.utils.should_bypass_proxies(url, no_proxy=None):
+        return None
+    proxies = {scheme: address for scheme, address in urllib.request.getproxies().items()
+               if scheme in ("http", "https")}
+    return proxies or None
+
+
 def _http_client(api_base_url, timeout, pool_size):
-    client = (RedirectingHttpClient(api_base_url, timeout=timeout, logger=HTTP_LOG)
-              if api_base_url else TwilioHttpClient(timeout=timeout, logger=HTTP_LOG))
+    proxy = _proxies_for(api_base_url or TWILIO_API)
+    client = (RedirectingHttpClient(api_base_url, timeout=timeout, logger=HTTP_LOG,
+                                    proxy=proxy)
+              if api_base_url else TwilioHttpClient(timeout=timeout, logger=HTTP_LOG,
+                                                    proxy=proxy))
+    client.session.trust_env = False
     # One pooled connection per concurrent sender; the default pool is smaller and
     # would open (and log about) extra connections under load.
     adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(10, pool_size))
@@ -75,6 +94,7 @@ class TwilioGateway:
                  timeout=15, pool_size=10):
         self.client = Client(account_sid, auth_token,
                              http_client=_http_client(api_base_url, timeout, pool_size))
+        self.client.messages  # loads the client's API modules now, not on the first send
         self.from_number = from_number
         self.messaging_service_sid = messaging_service_sid
         self.status_callback = status_callback
@@ -93,7 +113,11 @@ class TwilioGateway:
         )
 
     def send(self, *, message_id, to, body, parts):
-        kwargs = {"to": to, "body": body, "smart_encoded": True}
+        encoded = smart_encode(body)[0]
+        if is_gsm7(encoded):
+            kwargs = {"to": to, "body": body, "smart_encoded": True}
+        else:  # UCS-2 anyway: send the text the preview showed, joiners and all
+            kwargs = {"to": to, "body": encoded, "smart_encoded": False}
         if self.messaging_service_sid:
             kwargs["messaging_service_sid"] = self.messaging_service_sid
         else:
@@ -130,19 +154,25 @@ class TwilioGateway:
 
         Returns a SendResult, or None when Twilio has no such message. Raises
         LookupFailed when Twilio cannot be asked.
+
+        Twilio's list filters only on To, From and the *sent* date, and a message it
+        has accepted but not sent yet (queued, accepted, scheduled) has no sent date,
+        so no DateSent filter is used: the newest LOOKUP_LIMIT messages to this
+        number are read and matched here by body, creation time and direction.
         """
         wanted = _normalised(body)
         since = sent_after - LOOKUP_SLACK
-        # Twilio filters DateSent by day, so ask for the whole day and compare the
-        # creation time here: a message still queued may not have a send date yet.
-        day = since.astimezone(timezone.utc).replace(hour=0, minute=0, second=0,
-                                                     microsecond=0)
+        filters = {"to": to, "limit": LOOKUP_LIMIT}
+        if self.from_number and not self.messaging_service_sid:
+            filters["from_"] = self.from_number  # a Messaging Service may fill it in later
         try:
-            found = self.client.messages.list(to=to, date_sent_after=day, limit=100)
+            found = self.client.messages.list(**filters)
         except (TwilioException, requests.exceptions.RequestException) as error:
             raise LookupFailed(f"Asking the provider failed ({type(error).__name__}).") \
                 from None
         for message in found:
+            if message.direction not in (None, "outbound-api"):
+                continue
             created = message.date_created
             if created is not None and created < since:
                 continue

@@ -4,6 +4,7 @@ message's timeline, the consent in force when it went, and number reveals.
 Paging is by keyset on (scheduled_for, id), newest first, never OFFSET, so a deep
 page costs what the first one does.
 """
+import sqlite3
 from dataclasses import dataclass
 
 from .connection import to_db_time, utc_now, write_transaction
@@ -107,15 +108,16 @@ def page(db, filters, *, before=None, size=50):
 
 def export_rows(db, filters):
     """Every matching message, oldest first, one row at a time (a generator over
-    the cursor, so memory stays flat however many rows there are)."""
+    the cursor, so memory stays flat however many rows there are). Each row is a
+    sqlite3.Row, read by column name."""
     clauses, params = _where(db, filters)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    cursor = db.execute(
-        f"SELECT {_COLUMNS} {_FROM} {where} ORDER BY m.scheduled_for, m.id", params)
-    names = [description[0] for description in cursor.description]
+    cursor = db.conn.cursor()
+    cursor.row_factory = sqlite3.Row  # read by name in C: no dict built per row
+    cursor.execute(f"SELECT {_COLUMNS} {_FROM} {where} ORDER BY m.scheduled_for, m.id",
+                   params)
     try:
-        for values in cursor:
-            yield dict(zip(names, values))
+        yield from cursor
     finally:
         cursor.close()
 

@@ -1,7 +1,7 @@
 """Outgoing texts. The row is the source of truth for a message's lifecycle."""
 import json
 
-from .connection import to_db_time, utc_now
+from .connection import to_db_time, utc_now, write_transaction
 
 CANCELLED_THEN_ERASED = "Cancelled. The reason was removed with the person's details."
 STATUSES = ("scheduled", "sending", "sent", "delivered", "undelivered",
@@ -122,7 +122,7 @@ def claim_due(db, *, now, limit):
     rows = db.query(
         """
         UPDATE messages SET status = 'sending', claimed_at = ?, updated_at = ?,
-                            attempts = attempts + 1
+                            attempts = attempts + 1, send_started_at = NULL
         WHERE id IN (SELECT id FROM messages
                      WHERE status = 'scheduled' AND scheduled_for <= ?
                        AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
@@ -156,6 +156,27 @@ def transition(db, message_id, *, from_statuses, to_status, **fields):
         params,
     )
     return cursor.rowcount == 1
+
+
+def mark_send_started(db, message_id, *, at):
+    """Say, before the request leaves, that this claimed text's send has started.
+
+    Committed before it returns, so a crash after it means "it may have reached the
+    provider": look it up before anything else. Not an audit event: the status does
+    not change, and the event that follows (sent, or settled after a crash) says so.
+    """
+    with write_transaction(db):
+        cursor = db.execute("UPDATE messages SET send_started_at = ? WHERE id = ?"
+                            " AND status = 'sending'", [to_db_time(at), message_id])
+    return cursor.rowcount == 1
+
+
+def abandoned_sends(db):
+    """Texts left `sending` by a dead dispatcher, with what a look-up needs."""
+    return list(db.query(
+        "SELECT m.id, m.body, m.parts, m.attempts, m.send_started_at, m.ambiguous_at,"
+        " m.contact_id, c.phone FROM messages m JOIN contacts c ON c.id = m.contact_id"
+        " WHERE m.status = 'sending' ORDER BY m.id"))
 
 
 def scheduled_for_contact(db, contact_id):

@@ -3,6 +3,7 @@
 Every test calls `dispatch_due` with an explicit time; nothing here asserts on speed.
 """
 import logging
+import random
 import threading
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -11,8 +12,9 @@ import pytest
 
 from scheduler.dispatcher import dispatch_due, mark_abandoned_sends
 from scheduler.rate_limit import SegmentRateLimiter
+from sms import send_window
 from storage import alerts, contacts, events, messages
-from storage.connection import connect, from_db_time
+from storage.connection import connect, from_db_time, utc_now
 from tests.harness.database import NOON_ISH, actions_for, add_message, add_person, status_of
 from tests.harness.delivery import PUBLIC_BASE_URL, gateway_for, settings
 from tests.harness.fake_twilio import AUTH_TOKEN
@@ -25,9 +27,9 @@ class CountingLimiter(SegmentRateLimiter):
         super().__init__(segments_per_second)
         self.booked = []
 
-    def reserve(self, segments):
+    def book(self, segments):
         self.booked.append(segments)
-        return super().reserve(segments)
+        return super().book(segments)
 
 
 def sent_event(db, message_id):
@@ -73,6 +75,16 @@ def test_smart_encoded_is_asked_for_so_curly_quotes_do_not_cost_extra_parts(
     assert fake_twilio.created[0]["body"] == "It's fine - \"really\""
     assert fake_twilio.created[0]["num_segments"] == "1"
     assert messages.get(db, message_id)["status"] == "sent"
+
+
+def test_an_emoji_sequence_reaches_the_provider_whole(delivery_db, fake_twilio, gateway):
+    db = delivery_db
+    body = "Thinking of you both \U0001f469\u200d\U0001f467 – no need to reply"
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id), body=body)
+    dispatch_due(db, gateway, NOON_ISH, settings())
+    assert fake_twilio.bodies() == [
+        "Thinking of you both \U0001f469\u200d\U0001f467 - no need to reply"]
+    assert status_of(db, message_id) == "sent"
 
 
 def test_a_messaging_service_is_used_when_configured(delivery_db, fake_twilio):
@@ -217,11 +229,55 @@ def test_a_persons_safe_hours_hold_a_text_back_until_they_begin(delivery_db, fak
 def test_the_rate_limiter_books_time_by_parts_not_by_messages():
     now = [100.0]
     limiter = SegmentRateLimiter(10, clock=lambda: now[0])
-    assert limiter.reserve(3) == 0           # a three-part text goes at once ...
-    assert limiter.reserve(1) == pytest.approx(0.3)   # ... and holds the next for 0.3 s
-    assert limiter.reserve(1) == pytest.approx(0.4)
+    pace = 0.1 * (1 + limiter.margin)  # a little under the limit, for timing noise
+    assert limiter.reserve(1) == 0                         # the first goes at once ...
+    assert limiter.reserve(3) == pytest.approx(3 * pace)   # ... a three-part text waits
+    assert limiter.reserve(1) == pytest.approx(4 * pace)   # three times as long
     now[0] += 10
-    assert limiter.reserve(1) == 0
+    assert limiter.reserve(3) == 0
+
+
+def segments_in_busiest_second(sends):
+    """The most segments any one-second window (a, a + 1] holds, as a strict provider
+    counts them: `sends` are (time, segments)."""
+    ordered = sorted(sends)
+    return max(sum(parts for at, parts in ordered if start - 1 < at <= start)
+               for start, _ in ordered)
+
+
+@pytest.mark.parametrize("limit", [1, 10, 100])
+@pytest.mark.parametrize("mix", [(1,), (1, 1, 1, 1, 2, 3, 4)], ids=["one part", "mixed"])
+def test_the_limiter_never_puts_more_than_the_limit_in_any_one_second_window(limit, mix):
+    """Texts leave when the limiter says (a quarter of them 4 ms late): no one-second
+    window ever holds more than the limit. One-part texts use at least 95 % of it;
+    mixed parts (no more than the limit each) cannot pack as tightly, but use 80 %."""
+    now = [0.0]
+    limiter = SegmentRateLimiter(limit, clock=lambda: now[0])
+    rng = random.Random(limit)
+    sends = []
+    for _ in range(40 * limit):
+        parts = min(limit, rng.choice(mix))
+        ticket = limiter.book(parts)
+        now[0] = max(now[0], ticket.at) + rng.choice([0, 0, 0, 0.004])
+        limiter.departed(ticket)
+        sends.append((ticket.at, parts))
+    assert segments_in_busiest_second(sends) <= limit
+    span = sends[-1][0] - sends[0][0]
+    used = sum(parts for _, parts in sends[:-1]) / span / limit
+    assert used >= (0.95 if mix == (1,) else 0.8)
+
+
+def test_a_429_widens_the_limiters_margin_up_to_a_ceiling_and_it_wears_off():
+    now = [0.0]
+    limiter = SegmentRateLimiter(10, clock=lambda: now[0])
+    before = limiter.pace
+    limiter.slowed_down()
+    assert limiter.pace < before
+    for _ in range(50):
+        limiter.slowed_down()
+    assert limiter.pace == pytest.approx(10 / 1.2)
+    now[0] += 600  # ten quiet minutes
+    assert limiter.pace == pytest.approx(before)
 
 
 def test_a_backlog_of_stale_texts_does_not_wait_for_the_rate_limit(delivery_db, fake_twilio,
@@ -434,6 +490,8 @@ def test_the_credentials_alert_is_cleared_when_the_scheduler_restarts(delivery_d
     alerts.raise_alert(db, alerts.TWILIO_CREDENTIALS, "Twilio refused Mend's account details.")
 
     class Ticker:
+        gateway, settings = None, None
+
         def db(self):
             return db
 
@@ -530,18 +588,94 @@ def test_an_ambiguous_failure_that_cannot_be_settled_is_unknown_and_never_resent
 
 # --- crash safety and stopping ---------------------------------------------------------
 
-def test_a_text_left_mid_send_becomes_unknown_and_is_never_resent(delivery_db, fake_twilio,
-                                                                   gateway):
+def crashed_mid_send(db, *, started):
+    """A dispatcher claimed one text (and, if `started`, let its request leave), then
+    died. Returns the message."""
+    message = messages.claim_due(db, now=NOON_ISH, limit=10)[0]
+    if started:
+        messages.mark_send_started(db, message["id"], at=utc_now())
+    return messages.get(db, message["id"])
+
+
+def test_a_text_claimed_but_never_sent_before_a_crash_goes_back_and_is_sent_once(
+        delivery_db, fake_twilio, gateway):
     db = delivery_db
     message_id = add_message(db, db.worker_id, add_person(db, db.worker_id))
-    messages.claim_due(db, now=NOON_ISH, limit=10)  # a dispatcher claimed it, then died
+    crashed_mid_send(db, started=False)
 
-    assert mark_abandoned_sends(db) == [message_id]
+    recovered = mark_abandoned_sends(db, gateway)
+
+    assert (recovered.released, recovered.unknown, fake_twilio.lists) == ([message_id], [], 0)
+    assert status_of(db, message_id) == "scheduled"
+    assert events.for_subject(db, "message", message_id)[-1]["detail"]["note"] == \
+        "The dispatcher stopped after claiming it and before sending it; it will go at " \
+        "the next run."
+    dispatch_due(db, gateway, NOON_ISH + timedelta(minutes=1), settings())
+    assert status_of(db, message_id) == "sent"
+    assert len(fake_twilio.created) == 1
+    assert messages.get(db, message_id)["attempts"] == 1
+
+
+def test_a_text_the_provider_still_has_queued_is_found_after_a_crash_and_not_sent_again(
+        delivery_db, fake_twilio, gateway):
+    """Twilio has taken the text but not sent it yet, so it has no sent date: a look-up
+    filtered by DateSent would miss it. Mend's look-up finds it by number, words and
+    creation time."""
+    db = delivery_db
+    contact_id = add_person(db, db.worker_id)
+    message_id = add_message(db, db.worker_id, contact_id, body="It’s ok – no need to reply")
+    message = crashed_mid_send(db, started=True)
+    # The request left before the crash, and Twilio accepted it (it is still queued).
+    gateway.send(message_id=message_id, to="+447911123456", body=message["body"], parts=1)
+    queued = fake_twilio.created[0]
+    assert (queued["status"], queued["date_sent"]) == ("queued", None)
+    by_sent_date = gateway.client.messages.list(
+        to="+447911123456", date_sent_after=datetime(2000, 1, 1, tzinfo=timezone.utc))
+    assert by_sent_date == []  # what a DateSent filter would have seen
+
+    recovered = mark_abandoned_sends(db, gateway)
+
+    assert recovered.settled == [message_id]
+    stored = messages.get(db, message_id)
+    assert (stored["status"], stored["provider_sid"]) == ("sent", queued["sid"])
+    assert sent_event(db, message_id)["detail"]["settled_by_lookup"] is True
+    dispatch_due(db, gateway, NOON_ISH + timedelta(minutes=1), settings())
+    assert len(fake_twilio.created) == 1
+
+
+def test_a_started_send_the_provider_never_got_is_looked_up_again_then_sent_once(
+        delivery_db, fake_twilio, gateway):
+    db = delivery_db
+    any_hour = settings(window=send_window.parse_window("00:00-24:00"))
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id), due=utc_now())
+    messages.claim_due(db, now=utc_now(), limit=10)
+    messages.mark_send_started(db, message_id, at=utc_now())
+
+    recovered = mark_abandoned_sends(db, gateway, any_hour)
+
+    assert recovered.retried == [message_id]
+    message = messages.get(db, message_id)
+    assert (message["status"], fake_twilio.lists) == ("scheduled", 1)
+    assert message["ambiguous_at"] is not None  # the next attempt looks it up first
+    dispatch_due(db, gateway, from_db_time(message["next_attempt_at"]), any_hour)
+    assert (status_of(db, message_id), fake_twilio.lists, len(fake_twilio.created)) == \
+        ("sent", 2, 1)
+
+
+def test_a_started_send_the_look_up_cannot_settle_is_unknown_and_never_resent(
+        delivery_db, fake_twilio, gateway):
+    db = delivery_db
+    message_id = add_message(db, db.worker_id, add_person(db, db.worker_id))
+    crashed_mid_send(db, started=True)
+    fake_twilio.fail_next_list({"status": 500})
+
+    recovered = mark_abandoned_sends(db, gateway)
     dispatch_due(db, gateway, NOON_ISH + timedelta(minutes=1), settings())
 
+    assert recovered.unknown == [message_id]
     message = messages.get(db, message_id)
     assert message["status"] == "unknown"
-    assert "a person should check" in message["status_reason"]
+    assert "a person should check it" in message["status_reason"]
     assert fake_twilio.created == []
 
 

@@ -74,3 +74,16 @@ def test_one_curly_quote_no_longer_turns_a_text_into_three_parts():
 ])
 def test_characters_outside_gsm7_are_named(text, non_gsm):
     assert count(text).non_gsm == non_gsm
+
+
+@pytest.mark.parametrize("typed, sent", [
+    ("Thinking of you both \U0001f469\u200d\U0001f467", "Thinking of you both \U0001f469\u200d\U0001f467"),
+    ("It\u2019s ok \U0001f469\u200d\U0001f467", "It's ok \U0001f469\u200d\U0001f467"),
+    ("\u0645\u06cc\u200c\u062e\u0648\u0627\u0645", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0645"),
+])
+def test_a_joiner_is_kept_in_a_text_that_stays_ucs2_anyway(typed, sent):
+    """Removing the zero-width joiner would split 👩‍👧 into 👩👧 (and a non-joiner
+    reshapes Persian) while saving nothing: the text is UCS-2 either way."""
+    counted = count(typed)
+    assert (counted.text, counted.encoding) == (sent, "UCS-2")
+    assert all(replacement.original not in "\u200d\u200c" for replacement in counted.replaced)

@@ -5,10 +5,18 @@ It implements what Mend uses of the Messages API, shaped like Twilio's answers:
 - basic auth with the account SID and auth token (401 / 20003 otherwise);
 - `POST /2010-04-01/Accounts/{sid}/Messages.json` creates a message (201), counting
   its segments after SmartEncoded, and remembering its StatusCallback;
-- `GET .../Messages.json?To=...&DateSent>=...` lists them, newest first;
-- configurable latency, a per-second segment limit (429 / 20429 beyond it), errors
-  for particular numbers (21211, 21610 ...) and one-off faults for the next requests
-  (429, 500, a 500 or a timeout *after* the message was created, a failing list);
+- `GET .../Messages.json?To=...&From=...&DateSent>=...` lists them, newest first, like
+  Twilio's list: filters on To, From and the *sent* date only. A message is created
+  `queued` with no `date_sent` (Twilio has not sent it yet); a `DateSent` filter leaves
+  it out, as Twilio's would. `mark_sent(sid)` (or a `sent`/`delivered` status callback)
+  gives it a sent date;
+- configurable latency, a segment limit counted one of two ways (429 / 20429 beyond
+  it): `limit_mode="bucket"` (the default) lets a one-second burst through, like a
+  token bucket; `limit_mode="strict"` counts a rolling second, so any one-second window
+  holding more than the limit's worth of accepted segments refuses the create that
+  would overfill it; errors for particular numbers (21211, 21610 ...) and one-off
+  faults for the next requests (429, 500, a 500 or a timeout *after* the message was
+  created, a failing list);
 - `post_status(sid, status)` posts a status callback back, signed with Twilio's own
   RequestValidator, to the URL the message was created with.
 
@@ -72,11 +80,14 @@ class _Server(ThreadingHTTPServer):
 
 class FakeTwilio:
     def __init__(self, *, account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, latency=0.0,
-                 segments_per_second=None, host="127.0.0.1", port=0, callback_base=None):
+                 segments_per_second=None, limit_mode="bucket", host="127.0.0.1", port=0,
+                 callback_base=None):
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.latency = latency
         self.segments_per_second = segments_per_second
+        self.limit_mode = limit_mode
+        self._window = deque()      # (arrival, segments) accepted in the last second
         self.callback_base = callback_base
         self.created = []           # every message accepted, in order
         self.arrivals = []          # (To, time.time()) for every create, as it arrives
@@ -165,6 +176,8 @@ class FakeTwilio:
     def post_status(self, sid, status, error_code=None):
         """POST a signed status callback for message `sid`; returns the HTTP status."""
         message = self.by_sid(sid)
+        if status in ("sent", "delivered", "undelivered") and message["_sent_at"] is None:
+            self.mark_sent(sid, status)
         url = message["_status_callback"]
         params = {"MessageSid": sid, "SmsSid": sid, "MessageStatus": status,
                   "SmsStatus": status, "AccountSid": self.account_sid,
@@ -188,10 +201,30 @@ class FakeTwilio:
         except urllib.error.HTTPError as error:
             return error.code
 
+    def mark_sent(self, sid, status="sent"):
+        """Twilio has sent a queued message: it gets a sent date (and shows in DateSent
+        filters from now on)."""
+        message = self.by_sid(sid)
+        now = datetime.now(timezone.utc)
+        with self._lock:
+            message.update(status=status, date_sent=_twilio_time(now),
+                           date_updated=_twilio_time(now), _sent_at=now)
+
+    def set_limit(self, segments_per_second, mode=None):
+        """A new limit (None: no limit), counted as `mode` ("bucket" or "strict")."""
+        with self._lock:
+            self.segments_per_second = segments_per_second
+            self.limit_mode = mode or self.limit_mode
+            self._tokens = float(segments_per_second or 0)
+            self._refilled = time.monotonic()
+            self._window.clear()
+
     # -- the rules --------------------------------------------------------------
-    def _take_tokens(self, segments):
+    def _take_tokens(self, segments, arrived=None):
         if not self.segments_per_second:
             return True
+        if self.limit_mode == "strict":
+            return self._take_from_window(segments, arrived)
         with self._lock:
             now = time.monotonic()
             self._tokens = min(float(self.segments_per_second),
@@ -202,6 +235,18 @@ class FakeTwilio:
             self._tokens -= segments
             return True
 
+    def _take_from_window(self, segments, arrived):
+        """Strict: accept only if the second ending now holds no more than the limit."""
+        with self._lock:
+            now = arrived if arrived is not None else time.monotonic()
+            while self._window and self._window[0][0] <= now - 1.0:
+                self._window.popleft()
+            used = sum(taken for _, taken in self._window)
+            if used + segments > self.segments_per_second + 1e-9:
+                return False
+            self._window.append((now, segments))
+            return True
+
     def _create(self, form):
         now = datetime.now(timezone.utc)
         body = form.get("Body", "")
@@ -210,7 +255,7 @@ class FakeTwilio:
         sid = "SM" + secrets.token_hex(16)
         message = {
             "account_sid": self.account_sid, "api_version": API_VERSION, "body": body,
-            "date_created": _twilio_time(now), "date_sent": _twilio_time(now),
+            "date_created": _twilio_time(now), "date_sent": None,
             "date_updated": _twilio_time(now), "direction": "outbound-api",
             "error_code": None, "error_message": None, "from": form.get("From"),
             "messaging_service_sid": form.get("MessagingServiceSid"), "num_media": "0",
@@ -219,7 +264,7 @@ class FakeTwilio:
             "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json",
             "subresource_uris": {"media": f"/{API_VERSION}/Accounts/{self.account_sid}"
                                           f"/Messages/{sid}/Media.json"},
-            "_status_callback": form.get("StatusCallback"), "_sent_at": now,
+            "_status_callback": form.get("StatusCallback"), "_sent_at": None,
             "_received_at": time.time(),
         }
         with self._lock:
@@ -233,6 +278,7 @@ class FakeTwilio:
     def handle_create(self, form):
         """Returns (status, payload) for a create request."""
         to = form.get("To")
+        arrived = time.monotonic()
         with self._lock:
             self.arrivals.append((to, time.time()))
             fault = self.faults.popleft() if self.faults else None
@@ -252,7 +298,7 @@ class FakeTwilio:
             self._sleep(fault["timeout"])
             return self._refuse(to, 504, 20504)
         parts = count(smart_encode(form.get("Body", ""))[0]).parts
-        if not self._take_tokens(parts):
+        if not self._take_tokens(parts, arrived):
             return self._refuse(to, 429, 20429)
         self._sleep(self.latency)
         message = self._create(form)
@@ -277,12 +323,24 @@ class FakeTwilio:
                 self._sleep(fault["timeout"])
             return fault.get("status", 500), _error(fault.get("status", 500), 20500)
         self._sleep(self.latency)
-        to = query.get("To")
+        to, sender = query.get("To"), query.get("From")
         after = _parse_filter(query.get("DateSent>"))
+        before = _parse_filter(query.get("DateSent<"))
+        on_day = _parse_filter(query.get("DateSent"))
+
+        def sent_date_matches(m):
+            sent = m["_sent_at"]
+            if after is None and before is None and on_day is None:
+                return True
+            if sent is None:  # not sent yet: no sent date for a DateSent filter to match
+                return False
+            return ((after is None or sent >= after) and (before is None or sent <= before)
+                    and (on_day is None or sent.date() == on_day.date()))
+
         with self._lock:
             found = [m for m in self.created
-                     if (to is None or m["to"] == to) and (after is None or m["_sent_at"] >= after)
-                     and not m.get("_hidden_from_lists")]
+                     if (to is None or m["to"] == to) and (sender is None or m["from"] == sender)
+                     and sent_date_matches(m) and not m.get("_hidden_from_lists")]
             for m in self.created:
                 if m.get("_hidden_from_lists"):
                     m["_hidden_from_lists"] -= 1
@@ -347,13 +405,14 @@ class FakeTwilio:
                     settings = json.loads(raw or "{}")
                     fake.latency = settings.get("latency", fake.latency)
                     if "segments_per_second" in settings:
-                        fake.segments_per_second = settings["segments_per_second"]
-                        fake._tokens = float(settings["segments_per_second"] or 0)
+                        fake.set_limit(settings["segments_per_second"],
+                                       settings.get("limit_mode"))
                     if settings.get("reset"):
                         with fake._lock:
                             fake.created.clear()
                             fake.arrivals.clear()
                             fake.refused.clear()
+                            fake._window.clear()
                             fake.max_in_flight = 0
                     return self._send(200, {"ok": True})
                 form = dict(urllib.parse.parse_qsl(raw, keep_blank_values=True))
@@ -410,9 +469,11 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--segments-per-second", type=float, default=None)
+    parser.add_argument("--limit-mode", choices=("bucket", "strict"), default="bucket")
     args = parser.parse_args()
     fake = FakeTwilio(port=args.port, latency=args.latency,
-                      segments_per_second=args.segments_per_second).start()
+                      segments_per_second=args.segments_per_second,
+                      limit_mode=args.limit_mode).start()
     print(fake.base_url, flush=True)
     try:
         threading.Event().wait()
