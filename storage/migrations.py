@@ -299,6 +299,98 @@ def m006_message_template_fields(db):
     db.execute("ALTER TABLE messages ADD COLUMN template_fields TEXT NOT NULL DEFAULT '{}'")
 
 
+@migrations()
+def m020_repairs(db):
+    """The repair journey (issue 13): a repair, the texts and replies linked to it, the
+    meetings the worker recorded, and the worker's private reflection.
+
+    The counts the outcome ledger needs (`texts_sent`, `replied_72h`, `came_14d`,
+    `talked`, `ending`) are kept on the repair as they happen, so the ledger is one
+    GROUP BY over `repairs`; `texts_sent` is counted by a trigger when a linked text
+    first reaches the provider. One statement at a time, inside the migration's
+    transaction.
+    """
+    for statement in (
+        """CREATE TABLE repairs (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts (id),
+            worker_id INTEGER NOT NULL REFERENCES users (id),
+            situation TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('withdrawal', 'confrontation')),
+            happened_at TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            next_meeting_at TEXT,
+            template_version_id INTEGER REFERENCES template_versions (id),
+            texts_sent INTEGER NOT NULL DEFAULT 0,
+            replies INTEGER NOT NULL DEFAULT 0,
+            replied_72h INTEGER NOT NULL DEFAULT 0,
+            came_14d INTEGER NOT NULL DEFAULT 0,
+            talked INTEGER NOT NULL DEFAULT 0,
+            plan_status TEXT CHECK (plan_status IN ('active', 'cancelled')),
+            plan_ended_reason TEXT,
+            closed_at TEXT,
+            closed_by INTEGER REFERENCES users (id),
+            ending TEXT CHECK (ending IN ('better', 'same', 'worse', 'not_sure',
+                                          'not_recorded')),
+            words_removed_at TEXT,
+            demo INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX repairs_by_worker ON repairs (worker_id, closed_at, id)",
+        "CREATE INDEX repairs_by_contact ON repairs (contact_id, closed_at, id)",
+        "CREATE INDEX repairs_open ON repairs (created_at) WHERE closed_at IS NULL",
+        "CREATE INDEX repairs_by_happened ON repairs (happened_at)",
+        """CREATE INDEX repairs_ledger ON repairs (situation, template_version_id,
+            texts_sent, replied_72h, came_14d, talked, ending)""",
+        """CREATE TABLE repair_texts (
+            message_id INTEGER PRIMARY KEY REFERENCES messages (id),
+            repair_id INTEGER NOT NULL REFERENCES repairs (id),
+            role TEXT NOT NULL CHECK (role IN ('repair', 'follow_up')),
+            linked_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX repair_texts_by_repair ON repair_texts (repair_id, message_id)",
+        """CREATE TABLE repair_replies (
+            inbound_id INTEGER PRIMARY KEY REFERENCES inbound_messages (id),
+            repair_id INTEGER NOT NULL REFERENCES repairs (id),
+            linked_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX repair_replies_by_repair ON repair_replies (repair_id, inbound_id)",
+        """CREATE TABLE repair_meetings (
+            id INTEGER PRIMARY KEY,
+            repair_id INTEGER NOT NULL REFERENCES repairs (id),
+            planned_for TEXT NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('talked', 'came', 'did_not_come',
+                                                     'rearranged', 'other')),
+            recorded_at TEXT NOT NULL,
+            recorded_by INTEGER REFERENCES users (id)
+        )""",
+        "CREATE INDEX repair_meetings_by_repair ON repair_meetings (repair_id, id)",
+        """CREATE TABLE repair_reflections (
+            repair_id INTEGER PRIMARY KEY REFERENCES repairs (id),
+            worker_id INTEGER NOT NULL REFERENCES users (id),
+            how_it_felt TEXT NOT NULL DEFAULT '',
+            when_noticed TEXT NOT NULL DEFAULT '',
+            how_noticed TEXT NOT NULL DEFAULT '',
+            feelings_left TEXT NOT NULL DEFAULT '',
+            shared_with INTEGER REFERENCES users (id),
+            share_first_name INTEGER NOT NULL DEFAULT 0,
+            shared_at TEXT,
+            written_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            words_removed_at TEXT
+        )""",
+        "CREATE INDEX repair_reflections_shared ON repair_reflections (shared_with, repair_id)",
+        """CREATE TRIGGER repair_texts_count_sent AFTER UPDATE OF status ON messages
+           WHEN NEW.status IN ('sent', 'delivered', 'undelivered')
+            AND OLD.status NOT IN ('sent', 'delivered', 'undelivered')
+           BEGIN
+             UPDATE repairs SET texts_sent = texts_sent + 1
+             WHERE id = (SELECT repair_id FROM repair_texts WHERE message_id = NEW.id);
+           END""",
+    ):
+        db.execute(statement)
+
+
 # New migrations go here, at the end, numbered after the last one.
 
 
