@@ -81,7 +81,7 @@ class MeetingForm(FlaskForm):
 
 
 class MetForm(FlaskForm):
-    outcome = RadioField("What happened?", choices=list(rules.MEETING_OUTCOMES.items()),
+    outcome = RadioField("What happened?", choices=[SelectChoice(k, v) for k, v in rules.MEETING_OUTCOMES.items()],
                          validators=[DataRequired("Choose what happened.")])
     new_time = StringField("The new time, if you rearranged", validators=[Length(max=40)])
     back_to = StringField(validators=[Length(max=20)])
@@ -91,16 +91,18 @@ class PlanForm(FlaskForm):
     template_version_id = SelectField("Template", coerce=optional_int, validate_choice=False,
                                       validators=[DataRequired("Choose a template.")])
     first_days = SelectField("First text", coerce=optional_int, default=rules.DEFAULT_FIRST_GAP,
-                             choices=list(rules.FIRST_GAPS.items()), validate_choice=False)
+                             choices=[SelectChoice(k, v) for k, v in rules.FIRST_GAPS.items()],
+                             validate_choice=False)
     second_days = SelectField("Second text", coerce=optional_int,
                               default=rules.DEFAULT_SECOND_GAP,
-                              choices=list(rules.SECOND_GAPS.items()), validate_choice=False)
+                              choices=[SelectChoice(k, v) for k, v in rules.SECOND_GAPS.items()],
+                              validate_choice=False)
 
 
 class CloseForm(FlaskForm):
     ending = RadioField("How does the relationship feel now?", validators=[DataRequired(
         "Choose how the relationship feels now.")], choices=[
-        (key, rules.ENDINGS[key]) for key in rules.WORKER_ENDINGS])
+        SelectChoice(key, rules.ENDINGS[key]) for key in rules.WORKER_ENDINGS])
 
 
 class ButtonForm(FlaskForm):
@@ -134,13 +136,18 @@ def timeline(db, repair):
             names[event["actor_id"]] = row["name"] if row else None
         return actor_label(event["actor_type"], names.get(event["actor_id"]))
 
+    steps = events.for_subject(db, "repair", repair["id"])
+    # A text or reply sits just after the step that linked it when the clock ties.
+    linked = {(e["action"], e["detail"].get("message_id") or e["detail"].get("inbound_id")):
+              e["id"] for e in steps}
     entries = [{"at": e["at"], "kind": "event", "what": action_label(e["action"]),
-                "who": who(e), "detail": e["detail"], "order": e["id"]}
-               for e in events.for_subject(db, "repair", repair["id"])]
+                "who": who(e), "detail": e["detail"], "order": e["id"]} for e in steps]
     entries += [{"at": m["sent_at"] or m["scheduled_for"], "kind": "text", "item": m,
-                 "order": 0} for m in repairs.texts(db, repair["id"])]
+                 "order": linked.get(("repair.text_linked", m["id"]), 0) + 0.5}
+                for m in repairs.texts(db, repair["id"])]
     entries += [{"at": r["received_at"], "kind": "reply", "item": r,
-                 "what": INBOUND_KIND_LABELS[r["kind"]], "order": 0}
+                 "what": INBOUND_KIND_LABELS[r["kind"]],
+                 "order": linked.get(("repair.reply_linked", r["id"]), 0) + 0.5}
                 for r in repairs.replies(db, repair["id"])]
     return sorted(entries, key=lambda e: (from_db_time(e["at"]), e["order"]))
 
