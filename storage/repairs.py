@@ -234,11 +234,11 @@ _LEDGER_COUNTS = """
     sum(replied_72h) AS replied_within_72_hours,
     sum(came_14d) AS came_to_next_meeting_within_14_days,
     sum(talked) AS talked_about_what_happened,
-    sum(ending = 'better') AS ended_better,
-    sum(ending = 'same') AS ended_same,
-    sum(ending = 'worse') AS ended_worse,
-    sum(ending = 'not_sure') AS ended_not_sure,
-    sum(ending = 'not_recorded') AS ended_not_recorded,
+    sum(ifnull(ending, '') = 'better') AS ended_better,
+    sum(ifnull(ending, '') = 'same') AS ended_same,
+    sum(ifnull(ending, '') = 'worse') AS ended_worse,
+    sum(ifnull(ending, '') = 'not_sure') AS ended_not_sure,
+    sum(ifnull(ending, '') = 'not_recorded') AS ended_not_recorded,
     sum(ending IS NULL) AS still_open
 """
 

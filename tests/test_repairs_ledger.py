@@ -129,6 +129,15 @@ def test_the_ledger_page_and_csv_suppress_small_rows_and_name_no_one(reviewer, a
                       " ('repair.ledger_viewed', 'repair.ledger_exported')").fetchone()[0] == 2
 
 
+def test_a_row_of_open_repairs_counts_none_as_ended(worker, db, user_ids):
+    contact_id = contact_id_from(add_contact(worker, name="Alex"))
+    for _ in range(10):
+        workflows.start_repair(db, contact_id=contact_id, worker_id=user_ids["worker"],
+                               situation="went-quiet", happened_at=NOW, note="")
+    [row] = workflows.ledger(db)
+    assert (row.measures["still_open"].count, row.measures["ended_better"].count) == (10, 0)
+
+
 def reflect(worker, repair_id, **answers):
     return post_form(worker, f"/repairs/{repair_id}/reflection", answers)
 
