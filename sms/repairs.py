@@ -98,7 +98,7 @@ def situation_choices():
 
 def mentions_name(text, name):
     """True when `text` names the person (any part of their preferred name, as a word)."""
-    parts = [part for part in re.split(r"[\s\-']+", name or "") if len(part) >= 2]
+    parts = re.findall(r"\w{2,}", name or "")
     return any(re.search(rf"(?<!\w){re.escape(part)}(?!\w)", text or "", re.IGNORECASE)
                for part in parts)
 

@@ -359,3 +359,29 @@ def test_logs_of_a_whole_repair_hold_no_note_reflection_or_reply(worker, client,
     assert caplog.text
     for secret in (note, feeling, words, "Alex", "7911123456"):
         assert secret not in caplog.text, secret
+
+
+@pytest.mark.parametrize("hostile", ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>',
+                                     "{{ 7*7 }}"])
+def test_hostile_words_in_a_repair_are_inert_on_every_repair_page(worker, reviewer, db,
+                                                                  user_ids, hostile):
+    contact_id = contact_id_from(add_contact(worker, name="Jo"))
+    start_repair(worker, contact_id_from(add_contact(worker, name=f"Alex {hostile}",
+                                                     phone="07922 654321")))
+    repair_id = start_repair(worker, contact_id, note=f"note {hostile}")
+    post_form(worker, f"/repairs/{repair_id}/reflection", {"how_it_felt": f"felt {hostile}"})
+    post_form(worker, f"/repairs/{repair_id}/share", {"reviewer_id": str(user_ids["reviewer"])},
+              page=f"/repairs/{repair_id}/reflection")
+    post_form(worker, f"/repairs/{repair_id}/meeting",
+              {"meeting_at": local_input(datetime.now(timezone.utc) - timedelta(hours=1))},
+              page=f"/repairs/{repair_id}")
+    assert repairs.get(db, repair_id)["note"] == f"note {hostile}"
+    assert repairs.reflection(db, repair_id)["how_it_felt"] == f"felt {hostile}"
+    month = f"{datetime.now(timezone.utc):%Y-%m}"
+    for client, page in ((worker, f"/repairs/{repair_id}"), (worker, "/repairs/"),
+                         (worker, f"/repairs/{repair_id}/reflection"), (worker, "/dashboard"),
+                         (worker, f"/contacts/{contact_id}"),
+                         (reviewer, f"/repairs/practice?month={month}")):
+        text = client.get(page).get_data(as_text=True)
+        assert "<script>alert" not in text and "<img src=x" not in text and ">49<" not in text
+    assert "felt " in reviewer.get(f"/repairs/practice?month={month}").get_data(as_text=True)
