@@ -1,9 +1,9 @@
 """Benchmark the repair journey's read pages at scale (not a test): `make bench`, or
 `.venv/bin/python -m bench.repairs --repairs 10000` for a quick run.
 
-Builds a fresh database with N repairs (default 100,000) over a year and 3 x N texts
-linked to them (default 300,000), with meetings, endings and reflections (a fifth of
-them shared with the reviewer), then measures through the real app (the Flask test
+Builds a fresh database with N repairs (default 100,000) over a year by 25 workers,
+and 3 x N texts linked to them (default 300,000), with outcomes and reflections (one
+repair in three; a fifth of those shared, each with one of 5 reviewers), then measures through the real app (the Flask test
 client, logging off), p50 and p95 of:
 - the outcome ledger page (`/repairs/ledger`, its chart included) and the CSV export;
 - the reviewer's reflective-practice page for a month (`/repairs/practice?month=`);
@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PASSWORD = "bench password, not secret"
 WORKERS = 25
+REVIEWERS = 5
 CONTACTS = 5000
 BATCH = 20_000
 REQUESTS = 40
@@ -41,9 +42,11 @@ ENDINGS = list(rules.ENDINGS) + [None]
 
 
 def add_people(db):
+    """Workers, their caseloads, and REVIEWERS reviewers (the first logs in)."""
     password_hash = hash_password(PASSWORD)
-    reviewer = users.create(db, email="reviewer@bench.example", name="Bench Reviewer",
-                            role="reviewer", password_hash=password_hash)
+    reviewers = [users.create(db, email=f"reviewer{n or ''}@bench.example",
+                              name=f"Bench Reviewer {n}", role="reviewer",
+                              password_hash=password_hash) for n in range(REVIEWERS)]
     workers = [users.create(db, email=f"worker{n}@bench.example", name=f"Worker {n:02d}",
                             role="worker", password_hash=password_hash) for n in range(WORKERS)]
     start = to_db_time(NOW - timedelta(days=400))
@@ -51,7 +54,7 @@ def add_people(db):
         [{"id": n + 1, "preferred_name": f"Person {n}", "phone": f"+4479{n:08d}",
           "key_worker_id": workers[n % WORKERS], "ok_to_name_service": 0, "created_at": start,
           "created_by": workers[n % WORKERS]} for n in range(CONTACTS)], batch_size=BATCH)
-    return reviewer, workers
+    return reviewers, workers
 
 
 def repair_rows(count, workers, versions, rng):
@@ -90,13 +93,13 @@ def text_rows(count, workers, rng):
                     "linked_at": due})
 
 
-def reflection_rows(count, workers, reviewer, rng):
+def reflection_rows(count, workers, reviewers, rng):
     for repair_id in range(1, count + 1, 3):
         shared = rng.random() < 0.2
         yield {"repair_id": repair_id, "worker_id": rng.choice(workers),
                "how_it_felt": "Unsettled.", "when_noticed": "Near the end.",
                "how_noticed": "Shorter answers.", "feelings_left": "Hopeful.",
-               "shared_with": reviewer if shared else None,
+               "shared_with": rng.choice(reviewers) if shared else None,
                "share_first_name": int(shared and rng.random() < 0.5),
                "shared_at": to_db_time(NOW) if shared else None,
                "written_at": to_db_time(NOW), "updated_at": to_db_time(NOW)}
@@ -117,7 +120,7 @@ def build(path, count):
     started = time.perf_counter()
     rng = random.Random(13)
     db = fresh_database(path)
-    reviewer, workers = add_people(db)
+    reviewers, workers = add_people(db)
     versions = {}
     for version in sms_templates.usable_versions(db):
         versions.setdefault(version["situation"], []).append(version["id"])
@@ -133,7 +136,7 @@ def build(path, count):
                 texts, links = [], []
         db.table("messages").insert_all(texts, batch_size=BATCH)
         db.table("repair_texts").insert_all(links, batch_size=BATCH)
-        insert(db, "repair_reflections", reflection_rows(count, workers, reviewer, rng))
+        insert(db, "repair_reflections", reflection_rows(count, workers, reviewers, rng))
     db.execute("ANALYZE")
     texts_count = db.execute("SELECT count(*) FROM messages").fetchone()[0]
     db.close()

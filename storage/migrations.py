@@ -305,10 +305,11 @@ def m020_repairs(db):
     meetings the worker recorded, and the worker's private reflection.
 
     The counts the outcome ledger needs (`texts_sent`, `replied_72h`, `came_14d`,
-    `talked`, `ending`) are kept on the repair as they happen, so the ledger is one
-    GROUP BY over `repairs`; `texts_sent` is counted by a trigger when a linked text
-    first reaches the provider. One statement at a time, inside the migration's
-    transaction.
+    `talked`, `ending`) are kept on the repair as they happen (`texts_sent` by a
+    trigger when a linked text first reaches the provider), and triggers keep their
+    sums per situation and template version in `repair_ledger`, in the same
+    transaction as the change, so the ledger reads a few dozen rows however many
+    repairs there are. One statement at a time, inside the migration's transaction.
     """
     for statement in (
         """CREATE TABLE repairs (
@@ -339,9 +340,8 @@ def m020_repairs(db):
         "CREATE INDEX repairs_by_worker ON repairs (worker_id, closed_at, id)",
         "CREATE INDEX repairs_by_contact ON repairs (contact_id, closed_at, id)",
         "CREATE INDEX repairs_open ON repairs (created_at) WHERE closed_at IS NULL",
-        "CREATE INDEX repairs_by_happened ON repairs (happened_at)",
-        """CREATE INDEX repairs_ledger ON repairs (situation, template_version_id,
-            texts_sent, replied_72h, came_14d, talked, ending)""",
+        """CREATE INDEX repairs_by_happened ON repairs (happened_at, kind, situation,
+            template_version_id, texts_sent, replied_72h, came_14d, talked, ending)""",
         """CREATE TABLE repair_texts (
             message_id INTEGER PRIMARY KEY REFERENCES messages (id),
             repair_id INTEGER NOT NULL REFERENCES repairs (id),
@@ -380,6 +380,111 @@ def m020_repairs(db):
             words_removed_at TEXT
         )""",
         "CREATE INDEX repair_reflections_shared ON repair_reflections (shared_with, repair_id)",
+        """CREATE TABLE repair_ledger (
+            situation TEXT NOT NULL,
+            template_version_id INTEGER NOT NULL,  -- 0: no text yet
+            repairs INTEGER NOT NULL DEFAULT 0,
+            texts_sent INTEGER NOT NULL DEFAULT 0,
+            replied_72h INTEGER NOT NULL DEFAULT 0,
+            came_14d INTEGER NOT NULL DEFAULT 0,
+            talked INTEGER NOT NULL DEFAULT 0,
+            ended_better INTEGER NOT NULL DEFAULT 0,
+            ended_same INTEGER NOT NULL DEFAULT 0,
+            ended_worse INTEGER NOT NULL DEFAULT 0,
+            ended_not_sure INTEGER NOT NULL DEFAULT 0,
+            ended_not_recorded INTEGER NOT NULL DEFAULT 0,
+            still_open INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (situation, template_version_id)
+        )""",
+        """CREATE TRIGGER repair_ledger_insert AFTER INSERT ON repairs BEGIN
+             INSERT INTO repair_ledger (situation, template_version_id, repairs, texts_sent,
+                 replied_72h, came_14d, talked, ended_better, ended_same, ended_worse,
+                 ended_not_sure, ended_not_recorded, still_open)
+             VALUES (NEW.situation, ifnull(NEW.template_version_id, 0),
+                     1,
+                     NEW.texts_sent,
+                     NEW.replied_72h,
+                     NEW.came_14d,
+                     NEW.talked,
+                     ifnull(NEW.ending, '') = 'better',
+                     ifnull(NEW.ending, '') = 'same',
+                     ifnull(NEW.ending, '') = 'worse',
+                     ifnull(NEW.ending, '') = 'not_sure',
+                     ifnull(NEW.ending, '') = 'not_recorded',
+                     NEW.ending IS NULL)
+             ON CONFLICT (situation, template_version_id) DO UPDATE SET
+                 repairs = repairs + excluded.repairs,
+                 texts_sent = texts_sent + excluded.texts_sent,
+                 replied_72h = replied_72h + excluded.replied_72h,
+                 came_14d = came_14d + excluded.came_14d,
+                 talked = talked + excluded.talked,
+                 ended_better = ended_better + excluded.ended_better,
+                 ended_same = ended_same + excluded.ended_same,
+                 ended_worse = ended_worse + excluded.ended_worse,
+                 ended_not_sure = ended_not_sure + excluded.ended_not_sure,
+                 ended_not_recorded = ended_not_recorded + excluded.ended_not_recorded,
+                 still_open = still_open + excluded.still_open;
+           END""",
+        """CREATE TRIGGER repair_ledger_update AFTER UPDATE OF situation, template_version_id,
+             texts_sent, replied_72h, came_14d, talked, ending ON repairs BEGIN
+             UPDATE repair_ledger SET
+                 repairs = repairs - (1),
+                 texts_sent = texts_sent - (OLD.texts_sent),
+                 replied_72h = replied_72h - (OLD.replied_72h),
+                 came_14d = came_14d - (OLD.came_14d),
+                 talked = talked - (OLD.talked),
+                 ended_better = ended_better - (ifnull(OLD.ending, '') = 'better'),
+                 ended_same = ended_same - (ifnull(OLD.ending, '') = 'same'),
+                 ended_worse = ended_worse - (ifnull(OLD.ending, '') = 'worse'),
+                 ended_not_sure = ended_not_sure - (ifnull(OLD.ending, '') = 'not_sure'),
+                 ended_not_recorded = ended_not_recorded - (ifnull(OLD.ending, '') = 'not_recorded'),
+                 still_open = still_open - (OLD.ending IS NULL)
+             WHERE situation = OLD.situation
+               AND template_version_id = ifnull(OLD.template_version_id, 0);
+             INSERT INTO repair_ledger (situation, template_version_id, repairs, texts_sent,
+                 replied_72h, came_14d, talked, ended_better, ended_same, ended_worse,
+                 ended_not_sure, ended_not_recorded, still_open)
+             VALUES (NEW.situation, ifnull(NEW.template_version_id, 0),
+                     1,
+                     NEW.texts_sent,
+                     NEW.replied_72h,
+                     NEW.came_14d,
+                     NEW.talked,
+                     ifnull(NEW.ending, '') = 'better',
+                     ifnull(NEW.ending, '') = 'same',
+                     ifnull(NEW.ending, '') = 'worse',
+                     ifnull(NEW.ending, '') = 'not_sure',
+                     ifnull(NEW.ending, '') = 'not_recorded',
+                     NEW.ending IS NULL)
+             ON CONFLICT (situation, template_version_id) DO UPDATE SET
+                 repairs = repairs + excluded.repairs,
+                 texts_sent = texts_sent + excluded.texts_sent,
+                 replied_72h = replied_72h + excluded.replied_72h,
+                 came_14d = came_14d + excluded.came_14d,
+                 talked = talked + excluded.talked,
+                 ended_better = ended_better + excluded.ended_better,
+                 ended_same = ended_same + excluded.ended_same,
+                 ended_worse = ended_worse + excluded.ended_worse,
+                 ended_not_sure = ended_not_sure + excluded.ended_not_sure,
+                 ended_not_recorded = ended_not_recorded + excluded.ended_not_recorded,
+                 still_open = still_open + excluded.still_open;
+           END""",
+        """CREATE TRIGGER repair_ledger_delete AFTER DELETE ON repairs BEGIN
+             UPDATE repair_ledger SET
+                 repairs = repairs - (1),
+                 texts_sent = texts_sent - (OLD.texts_sent),
+                 replied_72h = replied_72h - (OLD.replied_72h),
+                 came_14d = came_14d - (OLD.came_14d),
+                 talked = talked - (OLD.talked),
+                 ended_better = ended_better - (ifnull(OLD.ending, '') = 'better'),
+                 ended_same = ended_same - (ifnull(OLD.ending, '') = 'same'),
+                 ended_worse = ended_worse - (ifnull(OLD.ending, '') = 'worse'),
+                 ended_not_sure = ended_not_sure - (ifnull(OLD.ending, '') = 'not_sure'),
+                 ended_not_recorded = ended_not_recorded - (ifnull(OLD.ending, '') = 'not_recorded'),
+                 still_open = still_open - (OLD.ending IS NULL)
+             WHERE situation = OLD.situation
+               AND template_version_id = ifnull(OLD.template_version_id, 0);
+           END""",
         """CREATE TRIGGER repair_texts_count_sent AFTER UPDATE OF status ON messages
            WHEN NEW.status IN ('sent', 'delivered', 'undelivered')
             AND OLD.status NOT IN ('sent', 'delivered', 'undelivered')

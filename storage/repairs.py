@@ -245,11 +245,27 @@ _LEDGER_COUNTS = """
 
 def ledger_counts(db):
     """Per situation and template version (with its template and strategy): the counts
-    of repairs and of each outcome. Grouped in one pass over `repairs`; the versions are
-    looked up afterwards (there are few)."""
+    of repairs and of each outcome, read from `repair_ledger` (kept by triggers on
+    `repairs`); the versions are looked up afterwards (there are few)."""
     groups = list(db.query(
-        f"SELECT situation, template_version_id, {_LEDGER_COUNTS} FROM repairs"
-        " GROUP BY situation, template_version_id"))
+        """SELECT situation, template_version_id, repairs, texts_sent,
+                  replied_72h AS replied_within_72_hours,
+                  came_14d AS came_to_next_meeting_within_14_days,
+                  talked AS talked_about_what_happened, ended_better, ended_same,
+                  ended_worse, ended_not_sure, ended_not_recorded, still_open
+           FROM repair_ledger WHERE repairs > 0"""))
+    return _with_versions(db, groups)
+
+
+def ledger_counts_recomputed(db):
+    """The same counts computed afresh from `repairs` (to check the triggers' sums)."""
+    groups = list(db.query(
+        f"SELECT situation, ifnull(template_version_id, 0) AS template_version_id,"
+        f" {_LEDGER_COUNTS} FROM repairs GROUP BY situation, template_version_id"))
+    return _with_versions(db, groups)
+
+
+def _with_versions(db, groups):
     versions = {row["id"]: row for row in db.query(
         "SELECT id, template_id, version, title, strategy FROM template_versions")}
     for group in groups:

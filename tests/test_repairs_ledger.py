@@ -186,8 +186,9 @@ def test_a_reflection_that_names_the_person_is_not_shared(worker, reviewer, db, 
     reflect(worker, repair_id, how_noticed="alexandra stopped looking at me")
     response = share(worker, repair_id, user_ids["reviewer"])
     assert response.status_code == 400
-    assert "Your reflection names Alexandra. Take their name out" in response.get_data(
-        as_text=True)
+    page = response.get_data(as_text=True)
+    assert "Your reflection names Alexandra. Take their name out" in page
+    assert "alexandra stopped looking at me</textarea>" in page  # what they wrote is kept
     assert repairs.reflection(db, repair_id)["shared_with"] is None
 
 
@@ -271,3 +272,24 @@ def test_demo_refuses_a_database_with_real_people(worker, db):
     add_contact(worker, name="Alex")
     with pytest.raises(demo_actions.DemoRefused, match="already holds people"):
         demo_actions.load(db, environment="development")
+
+
+def by_group(groups):
+    return sorted(groups, key=lambda g: (g["situation"], g["template_id"] or ""))
+
+
+def test_the_ledgers_running_sums_always_equal_a_fresh_count(app, db, user_ids, filled):
+    """The ledger reads sums that triggers keep as repairs change; after inserts, updates
+    of every counted field and a move between groups they equal a count from scratch."""
+    assert by_group(repairs.ledger_counts(db)) == by_group(repairs.ledger_counts_recomputed(db))
+    [first] = [row[0] for row in db.execute("SELECT min(id) FROM repairs")]
+    version = db.execute("SELECT min(id) FROM template_versions").fetchone()[0]
+    repairs.update(db, first, template_version_id=version, texts_sent=2, replied_72h=1)
+    workflows.sweep(db, now=NOW + timedelta(days=365))  # closes what is open
+    assert by_group(repairs.ledger_counts(db)) == by_group(repairs.ledger_counts_recomputed(db))
+
+
+def test_the_ledgers_running_sums_match_after_demo_data(app, db):
+    app.config["MEND_ENV"] = "development"
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    assert by_group(repairs.ledger_counts(db)) == by_group(repairs.ledger_counts_recomputed(db))

@@ -269,7 +269,8 @@ def share(repair_id):
         form.reviewer_id.errors = [done.problem]
     saved = repairs.reflection(db, repair_id)
     return render_template("repairs/reflection.html", repair=repair, saved=saved,
-                           form=ReflectionForm(data=saved or None), share=form), 400
+                           form=ReflectionForm(formdata=None, data=saved or None),
+                           share=form), 400
 
 
 @bp.route("/<int:repair_id>/meeting", methods=["POST"])
