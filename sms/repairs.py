@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from .library import SITUATIONS, STRATEGIES
+from .library import SITUATIONS
 
 WITHDRAWAL = "withdrawal"
 CONFRONTATION = "confrontation"
@@ -241,7 +241,3 @@ def ledger(groups):
 def suppressed_count(count):
     """A count shown to people: the number, or "fewer than 10"."""
     return count if count >= SMALL_NUMBER else SUPPRESSED_LABEL
-
-
-def strategy_known(strategy):
-    return strategy in STRATEGIES

@@ -124,7 +124,6 @@ def test_the_ledger_page_and_csv_suppress_small_rows_and_name_no_one(reviewer, a
     for text in (page, exported.get_data(as_text=True)):
         for secret in ("Alexandra", "7911", "Shouted about the forms"):
             assert secret not in text
-    assert [e["action"] for e in events.for_subject(db, "ledger", None)] == []  # no subject id
     assert db.execute("SELECT count(*) FROM events WHERE action IN"
                       " ('repair.ledger_viewed', 'repair.ledger_exported')").fetchone()[0] == 2
 

@@ -14,7 +14,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, RadioField, SelectChoice, SelectField, StringField,
                      TextAreaField)
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from actions import repairs as workflows
 from sms import repairs as rules
@@ -82,8 +82,10 @@ class MeetingForm(FlaskForm):
 
 
 class MetForm(FlaskForm):
-    outcome = RadioField("What happened?", choices=[SelectChoice(k, v) for k, v in rules.MEETING_OUTCOMES.items()],
-                         validators=[DataRequired("Choose what happened.")])
+    outcome = RadioField("What happened?", validate_choice=False, choices=[
+        SelectChoice(key, label) for key, label in rules.MEETING_OUTCOMES.items()],
+        validators=[DataRequired("Choose what happened."),
+                    AnyOf(list(rules.MEETING_OUTCOMES), message="Choose what happened.")])
     new_time = StringField("The new time, if you rearranged", validators=[Length(max=40)])
     back_to = StringField(validators=[Length(max=20)])
 
@@ -101,9 +103,10 @@ class PlanForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    ending = RadioField("How does the relationship feel now?", validators=[DataRequired(
-        "Choose how the relationship feels now.")], choices=[
-        SelectChoice(key, rules.ENDINGS[key]) for key in rules.WORKER_ENDINGS])
+    ending = RadioField("How does the relationship feel now?", validate_choice=False, choices=[
+        SelectChoice(key, rules.ENDINGS[key]) for key in rules.WORKER_ENDINGS], validators=[
+        DataRequired("Choose how the relationship feels now."),
+        AnyOf(rules.WORKER_ENDINGS, message="Choose how the relationship feels now.")])
 
 
 class ButtonForm(FlaskForm):
