@@ -385,3 +385,19 @@ def test_hostile_words_in_a_repair_are_inert_on_every_repair_page(worker, review
         text = client.get(page).get_data(as_text=True)
         assert "<script>alert" not in text and "<img src=x" not in text and ">49<" not in text
     assert "felt " in reviewer.get(f"/repairs/practice?month={month}").get_data(as_text=True)
+
+
+def test_the_scheduler_sweeps_repairs_every_hour(app, worker, db, alex):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from scheduler.runner import Ticker, add_jobs
+
+    repair_id = start_repair(worker, alex)
+    db.execute("UPDATE repairs SET created_at = ? WHERE id = ?",
+               [(datetime.now(timezone.utc) - timedelta(days=61)).isoformat(), repair_id])
+    scheduler = BackgroundScheduler(timezone="UTC")
+    add_jobs(scheduler, Ticker(app.config), app.config)
+    job = scheduler.get_job("repair_sweep")
+    assert job.trigger.interval == timedelta(hours=1)
+    job.func()
+    assert repairs.get(db, repair_id)["ending"] == "not_recorded"
