@@ -45,6 +45,7 @@ test: $(VENV)/.dev chromium
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench.dispatch
 	$(BIN)/python -m bench.audit
+	$(BIN)/python -m bench.repairs
 	$(BIN)/python -m bench.load
 
 clean:

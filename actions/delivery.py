@@ -3,6 +3,8 @@ from sms import twilio_errors
 from storage import delivery
 from storage.connection import write_transaction
 
+from . import repair_links
+
 
 def apply_status_callback(db, *, message_id, provider_sid, to_status, provider_status,
                           error_code=None):
@@ -22,4 +24,8 @@ def apply_status_callback(db, *, message_id, provider_sid, to_status, provider_s
                                              provider_sid=provider_sid)
             delivery.flag_number(db, row["contact_id"], flag=reason, message_id=row["id"],
                                  actor_type="twilio")
+        if outcome == "applied" and to_status in ("undelivered", "failed"):
+            row = delivery.find_for_callback(db, message_id=message_id,
+                                             provider_sid=provider_sid)
+            repair_links.delivery_failed(db, row["id"])
     return outcome

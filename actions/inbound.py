@@ -12,7 +12,7 @@ from sms.keywords import meaning_of
 from storage import contacts, events, inbound, messages
 from storage.connection import write_transaction
 
-from . import consent
+from . import consent, repair_links
 
 STOP_REASON = "They texted STOP, so Mend will not text them."
 START_METHODS = {"START": "start_keyword", "UNSTOP": "start_keyword", "YES": "text_reply"}
@@ -115,6 +115,9 @@ def receive_text(db, *, provider_sid, from_number, body):
                               "possible_stop": meaning.possible_stop,
                               "consent_change": received.consent_change,
                               "cancelled_messages": received.cancelled})
+        repair_links.text_received(db, inbound_id=received.inbound_id, kind=meaning.kind,
+                                   contact_id=contact["id"] if contact else None,
+                                   everyone_on_number=[c["id"] for c in matched])
     return received
 
 

@@ -6,7 +6,7 @@ from storage import contacts, events, inbound, messages
 from storage.connection import (checkpoint_and_truncate_wal, to_db_time, utc_now,
                                 write_transaction)
 
-from . import consent, texts
+from . import consent, repair_links, texts
 
 CONFIRM_BY_TEXT = "confirm_by_text"
 ERASED_REASON = "The person's details were erased."
@@ -109,8 +109,9 @@ def confirm_number(db, contact_id, *, user_id):
 def erase_person(db, contact_id, *, user_id):
     """Right to erasure: remove their name, number, texts, replies and consent notes.
 
-    What stays is an anonymised skeleton: ids, times, statuses, template versions and
-    the audit events (which never hold personal data). Scheduled texts are cancelled,
+    What stays is an anonymised skeleton: ids, times, statuses, template versions,
+    each repair's situation and outcomes (its note and reflection go), and the audit
+    events (which never hold personal data). Scheduled texts are cancelled,
     and the search index and the WAL are emptied of the old words.
     """
     with write_transaction(db):
@@ -119,6 +120,7 @@ def erase_person(db, contact_id, *, user_id):
         cancelled = texts.cancel_scheduled_for_person(db, contact_id, reason=ERASED_REASON,
                                                       actor_type="user", actor_id=user_id)
         inbound.erase_for_contact(db, contact_id, contact["phone"])
+        repair_links.erase_for_contact(db, contact_id, user_id=user_id)
         contacts.erase_details(db, contact_id)
         events.record(db, action="contact.erased", subject_type="contact",
                       subject_id=contact_id, actor_type="user", actor_id=user_id,

@@ -7,7 +7,7 @@ from datetime import timedelta
 from storage import events, messages
 from storage.connection import utc_now, write_transaction
 
-from . import people
+from . import people, repair_links
 
 # The same text to the same person from the same worker within this time is one text
 # confirmed twice (a double click, a resubmitted form on a slow connection).
@@ -30,12 +30,14 @@ class Draft:
     needs_reconfirm: bool = False
     suggest_cooling_off: bool = False
     template_fields: dict = field(default_factory=dict)
+    meeting_at: object = None  # the next meeting the text names (UTC), if any
 
 
 @dataclass(frozen=True)
 class Scheduled:
     message_id: int
     created: bool  # False: the same text was confirmed moments ago; nothing stored
+    repair_id: int | None = None  # the repair it was linked to, if any
 
 
 def scheduled_detail(draft):
@@ -49,12 +51,17 @@ def scheduled_detail(draft):
             "scheduled_for": draft.send_time.at.isoformat(timespec="seconds")}
 
 
-def schedule_text(db, draft, *, worker_id, number_reconfirmed):
+def schedule_text(db, draft, *, worker_id, number_reconfirmed, repair_id=None,
+                  repair_role="repair"):
     """Store the text and its event. If this worker confirmed the same text to the same
     person moments ago, nothing is stored. The check and the insert share one write
-    transaction, so two confirms at once cannot both pass it."""
+    transaction, so two confirms at once cannot both pass it.
+
+    With `repair_id`, the text is linked to the worker's open repair with the person
+    in the same transaction. A repair's follow-up plan may hold the same words twice,
+    so follow-ups skip the repeat check (the plan itself refuses a second plan)."""
     with write_transaction(db):
-        repeat = messages.recent_duplicate(
+        repeat = None if repair_role == "follow_up" else messages.recent_duplicate(
             db, contact_id=draft.contact["id"], worker_id=worker_id,
             body=draft.rendered.body, since=utc_now() - REPEAT_WINDOW)
         if repeat is not None:
@@ -71,7 +78,11 @@ def schedule_text(db, draft, *, worker_id, number_reconfirmed):
         events.record(db, action="message.scheduled", subject_type="message",
                       subject_id=message_id, actor_type="user", actor_id=worker_id,
                       detail=scheduled_detail(draft))
-    return Scheduled(message_id, created=True)
+        linked = repair_id is not None and repair_links.link_text(
+            db, repair_id, message_id, role=repair_role, worker_id=worker_id,
+            contact_id=draft.contact["id"], template_version_id=draft.version["id"],
+            meeting_at=draft.meeting_at)
+    return Scheduled(message_id, created=True, repair_id=repair_id if linked else None)
 
 
 def reschedule_text(db, message_id, draft, *, worker_id, number_reconfirmed):

@@ -21,7 +21,7 @@ def open_database():
 
 
 def register(app):
-    from . import audit, db, retention, scheduler, sms, templates, users
+    from . import audit, db, demo, repairs, retention, scheduler, sms, templates, users
 
-    for module in (db, users, templates, sms, scheduler, audit, retention):
+    for module in (db, users, templates, sms, scheduler, audit, retention, repairs, demo):
         app.cli.add_command(module.group)

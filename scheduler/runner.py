@@ -14,7 +14,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from filelock import FileLock, Timeout
 
-from actions import maintenance
+from actions import maintenance, repairs
 from sms import send_window
 from sms.gateways import ConsoleGateway
 from storage import alerts
@@ -136,6 +136,26 @@ class RetentionJob:
             db.close()
 
 
+class RepairSweepJob:
+    """Hourly: repairs nobody closed for 60 days close as "not recorded", and a follow-up
+    plan whose text failed in the dispatcher stops (see actions.repairs.sweep)."""
+
+    def __init__(self, config):
+        self.config = config
+
+    def __call__(self):
+        db = connect(self.config["DATABASE_PATH"])
+        try:
+            swept = repairs.sweep(db)
+            if swept.closed or swept.plans_ended:
+                log.info("repairs: %s closed after 60 days, %s follow-up plan(s) stopped",
+                         len(swept.closed), len(swept.plans_ended))
+        except Exception:  # noqa: BLE001 - a failed sweep must not stop the scheduler
+            log.exception("repair sweep failed")
+        finally:
+            db.close()
+
+
 RETENTION_HOUR = 3  # local time: the quietest hour, outside any send window
 
 
@@ -158,9 +178,12 @@ def _add_retention_job(scheduler, config):
 
 
 def add_jobs(scheduler, ticker, config):
-    """The dispatcher every SCHEDULER_INTERVAL seconds, and retention once a day."""
+    """The dispatcher every SCHEDULER_INTERVAL seconds, retention once a day, and the
+    repair sweep every hour."""
     _add_job(scheduler, ticker, config["SCHEDULER_INTERVAL"])
     _add_retention_job(scheduler, config)
+    scheduler.add_job(RepairSweepJob(config), "interval", hours=1, id="repair_sweep",
+                      max_instances=1, coalesce=True, misfire_grace_time=3600)
 
 
 def prepare(ticker, echo):

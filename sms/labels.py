@@ -48,6 +48,21 @@ ACTION_LABELS = {
     "alert.cleared": "Alert cleared",
     "retention.run": "Old words removed (retention)",
     "database.backed_up": "Database backed up",
+    "repair.started": "Repair started",
+    "repair.text_linked": "Text linked to the repair",
+    "repair.reply_linked": "Their reply linked to the repair",
+    "repair.reflected": "Reflection written (private)",
+    "repair.reflection_shared": "Reflection shared with a reviewer for supervision",
+    "repair.reflection_unshared": "Reflection no longer shared",
+    "repair.meeting_planned": "Next meeting planned",
+    "repair.meeting_recorded": "Meeting recorded",
+    "repair.plan_set": "Follow-up plan set",
+    "repair.plan_cancelled": "Follow-up plan stopped",
+    "repair.closed": "Repair closed",
+    "repair.ledger_viewed": "Outcome ledger viewed",
+    "repair.ledger_exported": "Outcome ledger exported as CSV",
+    "repair.practice_viewed": "Reflective-practice page viewed",
+    "demo.loaded": "Demo data loaded (invented people)",
 }
 
 ACTOR_LABELS = {

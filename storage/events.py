@@ -30,6 +30,11 @@ ACTIONS = (
     "audit.message_viewed", "audit.history_viewed", "audit.dashboard_viewed",
     "audit.exported",
     "alert.raised", "alert.cleared", "retention.run", "database.backed_up",
+    "repair.started", "repair.text_linked", "repair.reply_linked", "repair.reflected",
+    "repair.reflection_shared", "repair.reflection_unshared", "repair.meeting_planned",
+    "repair.meeting_recorded", "repair.plan_set", "repair.plan_cancelled", "repair.closed",
+    "repair.ledger_viewed", "repair.ledger_exported", "repair.practice_viewed",
+    "demo.loaded",
 )
 _HASHED_COLUMNS = ("id", "at", "actor_type", "actor_id", "action", "subject_type",
                    "subject_id", "detail")

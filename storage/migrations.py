@@ -300,6 +300,203 @@ def m006_message_template_fields(db):
 
 
 @migrations()
+def m020_repairs(db):
+    """The repair journey (issue 13): a repair, the texts and replies linked to it, the
+    meetings the worker recorded, and the worker's private reflection.
+
+    The counts the outcome ledger needs (`texts_sent`, `replied_72h`, `came_14d`,
+    `talked`, `ending`) are kept on the repair as they happen (`texts_sent` by a
+    trigger when a linked text first reaches the provider), and triggers keep their
+    sums per situation and template version in `repair_ledger`, in the same
+    transaction as the change, so the ledger reads a few dozen rows however many
+    repairs there are. One statement at a time, inside the migration's transaction.
+    """
+    for statement in (
+        """CREATE TABLE repairs (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts (id),
+            worker_id INTEGER NOT NULL REFERENCES users (id),
+            situation TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('withdrawal', 'confrontation')),
+            happened_at TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            next_meeting_at TEXT,
+            template_version_id INTEGER REFERENCES template_versions (id),
+            texts_sent INTEGER NOT NULL DEFAULT 0,
+            replies INTEGER NOT NULL DEFAULT 0,
+            replied_72h INTEGER NOT NULL DEFAULT 0,
+            came_14d INTEGER NOT NULL DEFAULT 0,
+            talked INTEGER NOT NULL DEFAULT 0,
+            plan_status TEXT CHECK (plan_status IN ('active', 'cancelled')),
+            plan_ended_reason TEXT,
+            closed_at TEXT,
+            closed_by INTEGER REFERENCES users (id),
+            ending TEXT CHECK (ending IN ('better', 'same', 'worse', 'not_sure',
+                                          'not_recorded')),
+            words_removed_at TEXT,
+            demo INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX repairs_by_worker ON repairs (worker_id, closed_at, id)",
+        "CREATE INDEX repairs_by_contact ON repairs (contact_id, closed_at, id)",
+        "CREATE INDEX repairs_open ON repairs (created_at) WHERE closed_at IS NULL",
+        """CREATE INDEX repairs_by_happened ON repairs (happened_at, kind, situation,
+            template_version_id, texts_sent, replied_72h, came_14d, talked, ending)""",
+        """CREATE TABLE repair_texts (
+            message_id INTEGER PRIMARY KEY REFERENCES messages (id),
+            repair_id INTEGER NOT NULL REFERENCES repairs (id),
+            role TEXT NOT NULL CHECK (role IN ('repair', 'follow_up')),
+            linked_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX repair_texts_by_repair ON repair_texts (repair_id, message_id)",
+        """CREATE TABLE repair_replies (
+            inbound_id INTEGER PRIMARY KEY REFERENCES inbound_messages (id),
+            repair_id INTEGER NOT NULL REFERENCES repairs (id),
+            linked_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX repair_replies_by_repair ON repair_replies (repair_id, inbound_id)",
+        """CREATE TABLE repair_meetings (
+            id INTEGER PRIMARY KEY,
+            repair_id INTEGER NOT NULL REFERENCES repairs (id),
+            planned_for TEXT NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('talked', 'came', 'did_not_come',
+                                                     'rearranged', 'other')),
+            recorded_at TEXT NOT NULL,
+            recorded_by INTEGER REFERENCES users (id)
+        )""",
+        "CREATE INDEX repair_meetings_by_repair ON repair_meetings (repair_id, id)",
+        """CREATE TABLE repair_reflections (
+            repair_id INTEGER PRIMARY KEY REFERENCES repairs (id),
+            worker_id INTEGER NOT NULL REFERENCES users (id),
+            how_it_felt TEXT NOT NULL DEFAULT '',
+            when_noticed TEXT NOT NULL DEFAULT '',
+            how_noticed TEXT NOT NULL DEFAULT '',
+            feelings_left TEXT NOT NULL DEFAULT '',
+            shared_with INTEGER REFERENCES users (id),
+            share_first_name INTEGER NOT NULL DEFAULT 0,
+            shared_at TEXT,
+            written_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            words_removed_at TEXT
+        )""",
+        "CREATE INDEX repair_reflections_shared ON repair_reflections (shared_with, repair_id)",
+        """CREATE TABLE repair_ledger (
+            situation TEXT NOT NULL,
+            template_version_id INTEGER NOT NULL,  -- 0: no text yet
+            repairs INTEGER NOT NULL DEFAULT 0,
+            texts_sent INTEGER NOT NULL DEFAULT 0,
+            replied_72h INTEGER NOT NULL DEFAULT 0,
+            came_14d INTEGER NOT NULL DEFAULT 0,
+            talked INTEGER NOT NULL DEFAULT 0,
+            ended_better INTEGER NOT NULL DEFAULT 0,
+            ended_same INTEGER NOT NULL DEFAULT 0,
+            ended_worse INTEGER NOT NULL DEFAULT 0,
+            ended_not_sure INTEGER NOT NULL DEFAULT 0,
+            ended_not_recorded INTEGER NOT NULL DEFAULT 0,
+            still_open INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (situation, template_version_id)
+        )""",
+        """CREATE TRIGGER repair_ledger_insert AFTER INSERT ON repairs BEGIN
+             INSERT INTO repair_ledger (situation, template_version_id, repairs, texts_sent,
+                 replied_72h, came_14d, talked, ended_better, ended_same, ended_worse,
+                 ended_not_sure, ended_not_recorded, still_open)
+             VALUES (NEW.situation, ifnull(NEW.template_version_id, 0),
+                     1,
+                     NEW.texts_sent,
+                     NEW.replied_72h,
+                     NEW.came_14d,
+                     NEW.talked,
+                     ifnull(NEW.ending, '') = 'better',
+                     ifnull(NEW.ending, '') = 'same',
+                     ifnull(NEW.ending, '') = 'worse',
+                     ifnull(NEW.ending, '') = 'not_sure',
+                     ifnull(NEW.ending, '') = 'not_recorded',
+                     NEW.ending IS NULL)
+             ON CONFLICT (situation, template_version_id) DO UPDATE SET
+                 repairs = repairs + excluded.repairs,
+                 texts_sent = texts_sent + excluded.texts_sent,
+                 replied_72h = replied_72h + excluded.replied_72h,
+                 came_14d = came_14d + excluded.came_14d,
+                 talked = talked + excluded.talked,
+                 ended_better = ended_better + excluded.ended_better,
+                 ended_same = ended_same + excluded.ended_same,
+                 ended_worse = ended_worse + excluded.ended_worse,
+                 ended_not_sure = ended_not_sure + excluded.ended_not_sure,
+                 ended_not_recorded = ended_not_recorded + excluded.ended_not_recorded,
+                 still_open = still_open + excluded.still_open;
+           END""",
+        """CREATE TRIGGER repair_ledger_update AFTER UPDATE OF situation, template_version_id,
+             texts_sent, replied_72h, came_14d, talked, ending ON repairs BEGIN
+             UPDATE repair_ledger SET
+                 repairs = repairs - (1),
+                 texts_sent = texts_sent - (OLD.texts_sent),
+                 replied_72h = replied_72h - (OLD.replied_72h),
+                 came_14d = came_14d - (OLD.came_14d),
+                 talked = talked - (OLD.talked),
+                 ended_better = ended_better - (ifnull(OLD.ending, '') = 'better'),
+                 ended_same = ended_same - (ifnull(OLD.ending, '') = 'same'),
+                 ended_worse = ended_worse - (ifnull(OLD.ending, '') = 'worse'),
+                 ended_not_sure = ended_not_sure - (ifnull(OLD.ending, '') = 'not_sure'),
+                 ended_not_recorded = ended_not_recorded - (ifnull(OLD.ending, '') = 'not_recorded'),
+                 still_open = still_open - (OLD.ending IS NULL)
+             WHERE situation = OLD.situation
+               AND template_version_id = ifnull(OLD.template_version_id, 0);
+             INSERT INTO repair_ledger (situation, template_version_id, repairs, texts_sent,
+                 replied_72h, came_14d, talked, ended_better, ended_same, ended_worse,
+                 ended_not_sure, ended_not_recorded, still_open)
+             VALUES (NEW.situation, ifnull(NEW.template_version_id, 0),
+                     1,
+                     NEW.texts_sent,
+                     NEW.replied_72h,
+                     NEW.came_14d,
+                     NEW.talked,
+                     ifnull(NEW.ending, '') = 'better',
+                     ifnull(NEW.ending, '') = 'same',
+                     ifnull(NEW.ending, '') = 'worse',
+                     ifnull(NEW.ending, '') = 'not_sure',
+                     ifnull(NEW.ending, '') = 'not_recorded',
+                     NEW.ending IS NULL)
+             ON CONFLICT (situation, template_version_id) DO UPDATE SET
+                 repairs = repairs + excluded.repairs,
+                 texts_sent = texts_sent + excluded.texts_sent,
+                 replied_72h = replied_72h + excluded.replied_72h,
+                 came_14d = came_14d + excluded.came_14d,
+                 talked = talked + excluded.talked,
+                 ended_better = ended_better + excluded.ended_better,
+                 ended_same = ended_same + excluded.ended_same,
+                 ended_worse = ended_worse + excluded.ended_worse,
+                 ended_not_sure = ended_not_sure + excluded.ended_not_sure,
+                 ended_not_recorded = ended_not_recorded + excluded.ended_not_recorded,
+                 still_open = still_open + excluded.still_open;
+           END""",
+        """CREATE TRIGGER repair_ledger_delete AFTER DELETE ON repairs BEGIN
+             UPDATE repair_ledger SET
+                 repairs = repairs - (1),
+                 texts_sent = texts_sent - (OLD.texts_sent),
+                 replied_72h = replied_72h - (OLD.replied_72h),
+                 came_14d = came_14d - (OLD.came_14d),
+                 talked = talked - (OLD.talked),
+                 ended_better = ended_better - (ifnull(OLD.ending, '') = 'better'),
+                 ended_same = ended_same - (ifnull(OLD.ending, '') = 'same'),
+                 ended_worse = ended_worse - (ifnull(OLD.ending, '') = 'worse'),
+                 ended_not_sure = ended_not_sure - (ifnull(OLD.ending, '') = 'not_sure'),
+                 ended_not_recorded = ended_not_recorded - (ifnull(OLD.ending, '') = 'not_recorded'),
+                 still_open = still_open - (OLD.ending IS NULL)
+             WHERE situation = OLD.situation
+               AND template_version_id = ifnull(OLD.template_version_id, 0);
+           END""",
+        """CREATE TRIGGER repair_texts_count_sent AFTER UPDATE OF status ON messages
+           WHEN NEW.status IN ('sent', 'delivered', 'undelivered')
+            AND OLD.status NOT IN ('sent', 'delivered', 'undelivered')
+           BEGIN
+             UPDATE repairs SET texts_sent = texts_sent + 1
+             WHERE id = (SELECT repair_id FROM repair_texts WHERE message_id = NEW.id);
+           END""",
+    ):
+        db.execute(statement)
+
+
+@migrations()
 def m040_send_started(db):
     """When the dispatcher let a claimed text's request leave, written and committed
     before the request: after a crash, a claimed text without it never reached the

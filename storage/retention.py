@@ -1,7 +1,8 @@
 """Retention: after RETENTION_DAYS the words of texts and replies are removed.
 
 Only `messages.body` (with `messages.template_fields`, the personal line and
-meeting the worker typed) and `inbound_messages.body` change. Ids, times, statuses,
+meeting the worker typed), `inbound_messages.body`, and a repair's note and
+reflection (by when the repair was started) change. Ids, times, statuses,
 template versions, the consent ledger and the audit log are kept: audit events
 never hold names, numbers or bodies, so they need no redaction and their
 append-only triggers no exception. Each run is itself an audit event.
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from .connection import to_db_time, utc_now, write_transaction
+from .repairs import remove_old_words
 
 BATCH_SIZE = 2000
 NOT_YET_SENT = ("scheduled", "sending")
@@ -24,6 +26,7 @@ class RetentionResult:
     cutoff: str
     messages: int
     replies: int
+    repairs: int = 0
 
 
 def _redact_batch(db, *, table, time_column, cutoff, text, stamp, extra="", also_clear=""):
@@ -64,11 +67,14 @@ def run(db, *, days, now=None, actor_type="system", actor_id=None, trigger="sche
                        also_clear=", template_fields = '{}', warnings = '[]'")
     replies = _redact(db, table="inbound_messages", time_column="received_at",
                       cutoff=cutoff, text=text, stamp=stamp)
+    with write_transaction(db):
+        repairs = remove_old_words(db, cutoff=now - timedelta(days=days), text=text,
+                                   stamp=now)
     if messages:
         from .messages import compact_search_index
         compact_search_index(db)
     events.record(db, action="retention.run", subject_type="service", actor_type=actor_type,
                   actor_id=actor_id, at=now,
                   detail={"retention_days": days, "cutoff": cutoff, "messages": messages,
-                          "replies": replies, "trigger": trigger})
-    return RetentionResult(cutoff=cutoff, messages=messages, replies=replies)
+                          "replies": replies, "repairs": repairs, "trigger": trigger})
+    return RetentionResult(cutoff=cutoff, messages=messages, replies=replies, repairs=repairs)

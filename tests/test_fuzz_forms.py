@@ -19,6 +19,7 @@ from hypothesis import event, find, given, settings
 from hypothesis import strategies as st
 from wtforms.fields.core import UnboundField
 
+from actions import repairs as repair_actions
 from storage import contacts, inbound, messages, sms_templates
 from storage.connection import utc_now
 from tests.fuzz_support import (PHONES, capture_errors, check_database, check_response,
@@ -28,12 +29,13 @@ from tests.harness.database import ACCOUNTS
 from tests.harness.pages import client_for, csrf_token
 from web import auth, compose, contacts as contact_views, inbox, messages as message_views
 from web import audit as audit_views
+from web import repairs as repair_views
 from web import sms_templates as template_views
 
 EXAMPLES_PER_FORM = 50
 EXAMPLES_PER_RICH_FORM = 120
 RICH_FORMS = ["compose.compose", "compose.preview", "contacts.edit", "contacts.new",
-              "messages.edit"]
+              "messages.edit", "repairs.new", "repairs.met", "repairs.plan"]
 WEBHOOK_ENDPOINTS = {"webhooks.inbound", "webhooks.status_callback"}  # test_fuzz_webhooks.py
 HOSTILE_IDS = [0, -1, 999_999, 2 ** 31, 2 ** 63 - 1, 2 ** 63, 10 ** 30]
 _serial = itertools.count(1)
@@ -96,6 +98,15 @@ class World:
                               from_number="+447911123456", contact_id=self.contact_id,
                               body="Thanks", kind="reply")
 
+    def new_repair(self, *, reflected=False):
+        repair_id = repair_actions.start_repair(
+            self.db, contact_id=self.contact_id, worker_id=self.ids["worker"],
+            situation="went-quiet", happened_at=utc_now(), note="Missed Tuesday.")
+        if reflected:
+            repair_actions.reflect(self.db, {"id": repair_id}, worker_id=self.ids["worker"],
+                                   answers={"how_it_felt": "Unsettled."})
+        return repair_id
+
     def new_template(self, status="approved", author="second_reviewer"):
         template_id = f"fuzz-template-{next(_serial)}"
         version_id = sms_templates.create_draft(
@@ -142,7 +153,8 @@ def choices_of(unbound):
 def field_values(name, unbound, world):
     """A strategy for hostile values of one form field, chosen by its name and type."""
     kind = unbound.field_class.__name__ if unbound is not None else ""
-    if name in ("next_meeting_at", "send_at_local", "use_next_allowed"):
+    if name in ("next_meeting_at", "send_at_local", "use_next_allowed", "happened_at",
+                "meeting_at", "new_time"):
         return datetimes_typed()
     if name.startswith("safe_hours"):
         return clock_times()
@@ -156,6 +168,9 @@ def field_values(name, unbound, world):
         return ids_or_junk([world.ids["worker"], world.ids["other_worker"], world.ids["admin"]])
     if name == "template_version_id":
         return ids_or_junk(world.version_ids)
+    if name in ("reviewer_id", "repair_id"):
+        return ids_or_junk([world.ids["reviewer"], world.ids["second_reviewer"],
+                            world.ids["worker"]])
     if kind in ("SelectField", "RadioField") and choices_of(unbound):
         return st.one_of(st.sampled_from(choices_of(unbound)), free_text())
     if kind == "BooleanField":
@@ -208,6 +223,15 @@ def valid_values(name, unbound, world):
         "note": st.sampled_from(["", "Needs a gentler opening."]),
         "reason": st.sampled_from(["talked_in_person", "other", "Replaced by a newer one."]),
         "next": st.sampled_from(["", "/dashboard", "/contacts/"]),
+        "happened_at": st.builds(local_slot, st.integers(-5, 0), st.integers(9, 19),
+                                 st.sampled_from([0, 30])),
+        "meeting_at": st.builds(local_slot, st.integers(-3, 20), st.integers(9, 19),
+                                st.sampled_from([0, 30])),
+        "new_time": st.builds(local_slot, st.integers(1, 20), st.integers(9, 19),
+                              st.sampled_from([0, 30])),
+        "reviewer_id": st.just(str(world.ids["reviewer"])),
+        "back_to": st.sampled_from(["", "dashboard"]),
+        "repair_id": st.just(""),
     }
     if name in plausible:
         return plausible[name]
@@ -294,6 +318,28 @@ FORMS = {
     "audit.reveal_number": FormSpec(
         "admin", audit_views.RevealForm,
         lambda w, d: f"/audit/messages/{d.draw(path_id(w.new_message()))}/reveal"),
+    "repairs.new": FormSpec("worker", repair_views.StartForm, lambda w, d: "/repairs/new"),
+    "repairs.reflection": FormSpec(
+        "worker", repair_views.ReflectionForm,
+        lambda w, d: f"/repairs/{d.draw(path_id(w.new_repair()))}/reflection"),
+    "repairs.share": FormSpec(
+        "worker", repair_views.ShareForm,
+        lambda w, d: f"/repairs/{d.draw(path_id(w.new_repair(reflected=True)))}/share"),
+    "repairs.meeting": FormSpec(
+        "worker", repair_views.MeetingForm,
+        lambda w, d: f"/repairs/{d.draw(path_id(w.new_repair()))}/meeting"),
+    "repairs.met": FormSpec(
+        "worker", repair_views.MetForm,
+        lambda w, d: f"/repairs/{d.draw(path_id(w.new_repair()))}/met"),
+    "repairs.plan": FormSpec(
+        "worker", repair_views.PlanForm,
+        lambda w, d: f"/repairs/{d.draw(path_id(w.new_repair()))}/plan"),
+    "repairs.cancel_plan": FormSpec(
+        "worker", repair_views.ButtonForm,
+        lambda w, d: f"/repairs/{d.draw(path_id(w.new_repair()))}/plan/cancel"),
+    "repairs.close": FormSpec(
+        "worker", repair_views.CloseForm,
+        lambda w, d: f"/repairs/{d.draw(path_id(w.new_repair()))}/close"),
     "sms_templates.retire": FormSpec(
         "reviewer", template_views.RetireForm,
         lambda w, d: f"/templates/{d.draw(template_path(w.new_template()))}/retire"),
@@ -410,7 +456,8 @@ class _FirstChoice:
 # Some pages read the query string (`/compose/?contact=`, `?q=`, `/inbox/unmatched?all=`).
 # A link can carry anything, so every GET route gets hostile query strings too.
 
-QUERY_NAMES = ["q", "contact", "all", "next", "page", "m", "from", "to", "status"]
+QUERY_NAMES = ["q", "contact", "all", "next", "page", "m", "from", "to", "status", "repair",
+               "situation", "month"]
 EXAMPLES_OF_QUERIES = 40
 
 
@@ -418,7 +465,7 @@ def path_values(world):
     """A real value for each URL argument; a new argument name fails until named here."""
     return {"contact_id": world.contact_id, "message_id": world.new_message(),
             "inbound_id": world.new_inbound(), "template_id": world.new_template(),
-            "number": 1}
+            "number": 1, "repair_id": world.new_repair(reflected=True)}
 
 
 @settings(max_examples=EXAMPLES_OF_QUERIES)

@@ -50,6 +50,21 @@ ROUTE_ROLES = {
     "audit.reveal_number": {"admin"},
     "audit.dashboard": {"reviewer", "admin"},
     "audit.chart_stylesheet": {"reviewer", "admin"},
+    # A repair is its starter's own (anyone else gets 404); the ledger is for reviewers and
+    # admins; the reflective-practice page (reflections shared with them) for reviewers.
+    "repairs.index": STAFF,
+    "repairs.new": STAFF,
+    "repairs.show": STAFF,
+    "repairs.reflection": STAFF,
+    "repairs.share": STAFF,
+    "repairs.meeting": STAFF,
+    "repairs.met": STAFF,
+    "repairs.plan": STAFF,
+    "repairs.cancel_plan": STAFF,
+    "repairs.close": STAFF,
+    "repairs.ledger": {"reviewer", "admin"},
+    "repairs.ledger_export": {"reviewer", "admin"},
+    "repairs.practice": {"reviewer"},
 }
 TWILIO_ONLY = {"twilio"}
 ROLES = ("anonymous", "worker", "reviewer", "admin")
@@ -74,8 +89,13 @@ def sample_ids(app, user_ids, db):
         db, contact_id=contact_id, worker_id=user_ids["worker"], template_version_id=None,
         body="Hi", encoding="GSM-7", characters=2, parts=1, warnings=[],
         scheduled_for=datetime(2030, 1, 1, 12, tzinfo=timezone.utc))
+    from actions.repairs import start_repair
+    repair_id = start_repair(db, contact_id=contact_id, worker_id=user_ids["worker"],
+                             situation="went-quiet", happened_at=datetime.now(timezone.utc),
+                             note="")
     return {"contact_id": contact_id, "message_id": message_id, "filename": "mend.css",
-            "template_id": "door-stays-open", "number": 1, "inbound_id": 1}
+            "template_id": "door-stays-open", "number": 1, "inbound_id": 1,
+            "repair_id": repair_id}
 
 
 def client_as(app, role):

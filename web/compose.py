@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from actions import texts
 from sms.phone import mask
+from storage import repairs
 
 from .auth import role_required
 from .caseload import visible_contacts
@@ -26,12 +27,11 @@ def compose():
     db = get_db()
     form = ComposeForm()
     search = request.args.get("q", "").strip()[:80]
-    fill_choices(db, form, search)
     if request.method == "GET":
-        chosen = optional_int(request.args.get("contact", ""))
-        if chosen is not None:
-            form.contact_id.data = chosen
+        prefill(db, form)
+        fill_choices(db, form, search)
         return compose_page(form, search=search)
+    fill_choices(db, form, search)
     action = "review" if use_next_allowed(form) else request.form.get("action")
     if action not in ("review", "confirm"):
         return compose_page(form, draft=build_draft(db, form), search=search)
@@ -43,13 +43,34 @@ def compose():
                                masked=mask(draft.contact["phone"]),
                                fingerprint=fingerprint(draft.rendered.body),
                                held_for_warnings=action == "confirm")
+    return schedule(db, draft, form)
+
+
+def schedule(db, draft, form):
+    """Store the text (linked to its repair, if composed from one) and show where it is."""
     scheduled = texts.schedule_text(db, draft, worker_id=current_user.id,
-                                    number_reconfirmed=form.number_reconfirmed.data)
+                                    number_reconfirmed=form.number_reconfirmed.data,
+                                    repair_id=optional_int(form.repair_id.data))
     flash("Your text is scheduled. You can change or cancel it until it goes."
           if scheduled.created else
           "This text was already scheduled a moment ago, so it was not scheduled "
           "again. You can change or cancel it until it goes.")
+    if scheduled.repair_id:
+        return redirect(url_for("repairs.show", repair_id=scheduled.repair_id))
     return redirect(url_for("messages.show", message_id=scheduled.message_id))
+
+
+def prefill(db, form):
+    """A link from a person's page chooses them; one from a repair (the worker's own,
+    still open) also chooses its situation and links the text to it."""
+    chosen = optional_int(request.args.get("contact", ""))
+    repair = repairs.get(db, optional_int(request.args.get("repair", "")))
+    if repair and repair["worker_id"] == current_user.id and not repair["closed_at"]:
+        chosen = repair["contact_id"]
+        form.situation.data = repair["situation"]
+        form.repair_id.data = str(repair["id"])
+    if chosen is not None:
+        form.contact_id.data = chosen
 
 
 def compose_page(form, draft=None, search=""):

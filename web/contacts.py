@@ -15,7 +15,7 @@ from actions.people import CONFIRM_BY_TEXT, PersonDetails
 from sms import people as rules
 from sms import send_window
 from sms.phone import InvalidNumber, display, normalise_mobile
-from storage import contacts, inbound, messages, users
+from storage import contacts, inbound, messages, repairs, users
 from storage.connection import from_db_time, utc_now
 
 from .auth import role_required
@@ -196,6 +196,7 @@ def render_contact_page(contact, *, status=200, **forms):
         refusal=rules.consent_refusal(contact),
         stopped_by_text=consent.stopped_by_text(db, contact["id"]),
         may_erase=may_erase(contact), service_window=str(rules_.window),
+        repairs=repairs.for_contact_and_worker(db, contact["id"], current_user.id),
         **forms), status
 
 

@@ -2,9 +2,12 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from storage import contacts, inbound, messages
+from sms.repairs import meeting_question
+from storage import contacts, inbound, messages, repairs
+from storage.connection import from_db_time, utc_now
 
 from .auth import role_required
+from .caseload import service
 from .database import get_db
 
 bp = Blueprint("dashboard", __name__)
@@ -31,4 +34,14 @@ def index():
         withdrawn=[c for c in caseload if c["consent_state"] == "withdrawn"],
         unread=inbound.unread_for_key_worker(db, current_user.id),
         unmatched_count=len(inbound.unmatched(db)) if current_user.role == "admin" else 0,
+        meetings=meeting_questions(db),
     )
+
+
+def meeting_questions(db):
+    """"Did you meet Alex on Thursday?" for each of the worker's open repairs whose
+    planned meeting has passed, until it is answered."""
+    now = utc_now()
+    return [(row, meeting_question(row["contact_name"], from_db_time(row["next_meeting_at"]),
+                                   now, service().zone))
+            for row in repairs.meetings_due(db, current_user.id, now)]

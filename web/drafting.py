@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from flask import request
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField
+from wtforms import (BooleanField, HiddenField, RadioField, SelectChoice, SelectField,
+                     StringField)
 from wtforms.validators import DataRequired, Length
 
 from actions.texts import Draft
@@ -50,6 +51,7 @@ class ComposeForm(FlaskForm):
     send_at_local = StringField("Date and time", validators=[Length(max=40)])
     number_reconfirmed = BooleanField(
         "I have checked with them that this number is still safe to text")
+    repair_id = HiddenField(validators=[Length(max=20)])  # composing from a repair
 
 
 def fill_choices(db, form, search=""):
@@ -189,6 +191,8 @@ def build_draft(db, form, *, contact=None, with_time=False):
                   template_fields={"personal": form.personal.data or "",
                                    "next_meeting_at": form.next_meeting_at.data or ""})
     draft.warnings = [warning.as_dict() for warning in warnings_for(contact, rendered, rules)]
+    draft.meeting_at = scheduling.parse_local(form.next_meeting_at.data, rules.zone) if (
+        form.next_meeting_at.data or "").strip() else None
     draft.suggest_cooling_off = (version["situation"] in scheduling.COOLING_OFF_SITUATIONS
                                  and form.when.data in ("now", "in_2_hours"))
     draft.needs_reconfirm = people.number_needs_reconfirming(
