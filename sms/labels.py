@@ -48,6 +48,9 @@ ACTION_LABELS = {
     "alert.cleared": "Alert cleared",
     "retention.run": "Old words removed (retention)",
     "database.backed_up": "Database backed up",
+    "database.restored": "Database restored from the replica",
+    "message.lookup_after_restore": "To be looked up at the provider before any send "
+                                    "(restored copy)",
 }
 
 ACTOR_LABELS = {
