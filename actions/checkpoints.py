@@ -157,7 +157,8 @@ def take(db, settings, *, kind, restored_count=None):
     checkpoint = checkpoints.sign(settings.key, count=count, head_hash=head,
                                   at=to_db_time(utc_now()), kind=kind,
                                   restored_count=restored_count)
-    path = checkpoints.append(settings.folder, checkpoint)
+    checkpoint = checkpoints.append(settings.folder, checkpoint)
+    path = checkpoints.file_in(settings.folder)
     log.info("audit checkpoint (%s): %s event(s), head %s, key %s, signature %s",
              kind, count, head, checkpoint.key_id, checkpoint.signature)
     return Taken(checkpoint, path)

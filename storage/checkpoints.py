@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .events import GENESIS_HASH
@@ -72,7 +72,8 @@ def file_in(folder):
 
 
 def append(folder, checkpoint):
-    """Append one line (one write, O_APPEND, then fsync), creating the folder."""
+    """Append one line (one write, O_APPEND, then fsync), creating the folder.
+    Returns the checkpoint with its line number."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     descriptor = os.open(file_in(folder), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -81,7 +82,8 @@ def append(folder, checkpoint):
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-    return file_in(folder)
+    with file_in(folder).open("rb") as written:
+        return replace(checkpoint, line=sum(1 for _ in written))
 
 
 def read(folder):
