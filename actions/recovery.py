@@ -82,7 +82,7 @@ def mark_texts_after_restore(db, *, now=None, margin=RESTORE_MARGIN):
 
 
 def restore_replica(replica_url, output_path, *, timestamp=None, checkpoint_settings=None,
-                    now=None):
+                    now=None, prepare=True):
     """Restore the replica (its newest state, or the one at `timestamp`) into the new
     file `output_path`, check it (`integrity_check`, the audit chain and checkpoints),
     and prepare it: migrations, texts to look up before sending, the restore in the
@@ -92,14 +92,16 @@ def restore_replica(replica_url, output_path, *, timestamp=None, checkpoint_sett
     path = replication.restore(replica_url, output_path, timestamp=timestamp)
     db = connect(path)
     try:
-        return _check_and_prepare(db, Restored(path=Path(path)), replica_url=replica_url,
-                                  timestamp=timestamp, settings=checkpoint_settings,
-                                  now=now or utc_now())
+        restored = _check(db, Restored(path=Path(path)), checkpoint_settings)
+        if not restored.ready or not prepare:
+            return restored
+        return _prepare(db, restored, replica_url=replica_url, timestamp=timestamp,
+                        settings=checkpoint_settings, now=now or utc_now())
     finally:
         db.close()
 
 
-def _check_and_prepare(db, restored, *, replica_url, timestamp, settings, now):
+def _check(db, restored, settings):
     restored.integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
     if restored.integrity != "ok":
         restored.problem = f"SQLite's integrity check failed: {restored.integrity}"
@@ -109,7 +111,11 @@ def _check_and_prepare(db, restored, *, replica_url, timestamp, settings, now):
     if not restored.record.intact:
         restored.problem = ("The audit log in the copy does not check out: "
                             + (restored.record.chain.problem or restored.record.problems[0]))
-        return restored
+    restored.copy_moment = recovery.newest_record(db)
+    return restored
+
+
+def _prepare(db, restored, *, replica_url, timestamp, settings, now):
     restored.migrations_applied = migrations.pending_migrations(db)
     migrations.upgrade(db)
     with write_transaction(db):
@@ -121,7 +127,7 @@ def _check_and_prepare(db, restored, *, replica_url, timestamp, settings, now):
             "events_in_copy": restored.events_in_copy,
             "marked_for_lookup": len(marked.marked),
             "migrations_applied": len(restored.migrations_applied)})
-    restored.copy_moment, restored.marked = marked.copy_moment, marked.marked
+    restored.marked = marked.marked
     if settings is not None:
         restored.checkpoint = checkpoints.take(db, settings, kind="restore",
                                                restored_count=restored.events_in_copy)

@@ -103,7 +103,9 @@ def default_output(database_path):
               help="The new database file (default: DATABASE_PATH if there is no file "
                    "there yet, else a new file beside it).")
 @click.option("--replica", metavar="URL", help="Restore from this replica, not REPLICA_URL.")
-def db_restore(timestamp, output, replica):
+@click.option("--check-only", is_flag=True,
+              help="A restore test: restore and check the copy, change nothing in it.")
+def db_restore(timestamp, output, replica, check_only):
     """Restore the replica into a new database file, check it, and prepare it to run."""
     url = replica or replica_url()
     target = Path(output) if output else default_output(current_app.config["DATABASE_PATH"])
@@ -113,15 +115,16 @@ def db_restore(timestamp, output, replica):
     try:
         restored = recovery.restore_replica(
             url, target, timestamp=timestamp,
-            checkpoint_settings=CheckpointSettings.from_config(current_app.config))
+            checkpoint_settings=CheckpointSettings.from_config(current_app.config),
+            prepare=not check_only)
     except replication.ReplicationError as error:
         raise click.ClickException(str(error))
-    report_restore(restored, current_app.config["DATABASE_PATH"])
+    report_restore(restored, current_app.config["DATABASE_PATH"], check_only=check_only)
     if not restored.ready:
         sys.exit(1)
 
 
-def report_restore(restored, database_path):
+def report_restore(restored, database_path, *, check_only=False):
     echo = click.echo
     echo(f"integrity_check: {restored.integrity}")
     if restored.record is not None:
@@ -142,6 +145,10 @@ def report_restore(restored, database_path):
     if restored.copy_moment:
         echo(f"The copy holds everything up to {restored.copy_moment:%Y-%m-%d %H:%M:%S} UTC "
              "(its newest event).")
+    if check_only:
+        echo(f"Restore test passed. Nothing was changed in {restored.path}; delete it now "
+             "(it holds personal data).")
+        return
     echo(f"{len(restored.marked)} text(s) that may have gone out after that will be looked "
          "up at the provider before they are sent (and marked 'needs checking' if the "
          "provider cannot be asked).")

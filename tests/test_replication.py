@@ -29,6 +29,7 @@ from tests.harness.replication import (S3Server, run_flask, start_replication,
 # Litestream ships changes every second (deploy/litestream.yml) and notices them within
 # a second; on a busy 2-core machine allow one more.
 LAG = timedelta(seconds=3)
+CHECKPOINT_KEY = "replication-test-checkpoint-key-0123456789"
 
 
 @pytest.fixture
@@ -173,7 +174,8 @@ def test_a_folder_replica_restores_the_newest_state_or_an_earlier_one_into_a_new
     primary = tmp_path / "mend.db"
     ids = prepare_database(str(primary))
     config = {"TESTING": True, "SECRET_KEY": "test-secret-key", "DATABASE_PATH": str(primary),
-              "REPLICA_URL": folder_replica}
+              "REPLICA_URL": folder_replica, "AUDIT_CHECKPOINT_KEY": CHECKPOINT_KEY,
+              "AUDIT_CHECKPOINT_DIR": str(tmp_path / "checkpoints")}
     env = server_environment(primary, fake_url="", public_base_url=PUBLIC_BASE_URL,
                              REPLICA_URL=folder_replica, SMS_BACKEND="console")
     replicating = start_replication(env, tmp_path / "litestream.log")
@@ -190,13 +192,31 @@ def test_a_folder_replica_restores_the_newest_state_or_an_earlier_one_into_a_new
         time.sleep(2.5)
     finally:
         stop_process(replicating)  # SIGTERM: Litestream ships the rest first
-        db.close()
+    # The machine goes on for a moment without its replica, and signs a checkpoint of
+    # events the replica never got.
+    for number in range(3):
+        events.record(db, action="alert.raised", subject_type="alert", subject_id=number)
     app = create_app(config)
+    assert app.test_cli_runner().invoke(args=["audit", "checkpoint"]).exit_code == 0
+    db.close()
+
+    test_run = restore_with(app, "--check-only", "--output", str(tmp_path / "test.db"))
+    assert test_run.exit_code == 0, test_run.output
+    assert "Restore test passed. Nothing was changed in" in test_run.output
+    with sqlite3.connect(tmp_path / "test.db") as conn:
+        assert conn.execute("SELECT count(*) FROM events WHERE action = 'database.restored'"
+                            ).fetchone() == (0,)
 
     newest = restore_with(app, "--output", str(tmp_path / "newest.db"))
     assert newest.exit_code == 0, newest.output
     assert "integrity_check: ok" in newest.output and "Ready." in newest.output
+    assert ("is ahead of this copy: the 3 newest event(s) it covered were lost with the "
+            "old machine.") in newest.output
     assert b"Quillon" not in (tmp_path / "newest.db").read_bytes()  # the erasure replicated
+    on_the_copy = create_app({**config, "DATABASE_PATH": str(tmp_path / "newest.db")})
+    verified = on_the_copy.test_cli_runner().invoke(args=["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert "Last good checkpoint: line 2 (restore)" in verified.output
 
     earlier = restore_with(app, "--timestamp", to_db_time(before_erasure),
                            "--output", str(tmp_path / "earlier.db"))
