@@ -7,6 +7,7 @@ no text reaches the provider twice.
 The replica is S3-compatible storage (moto's server mode on 127.0.0.1) for the kill
 test, and a folder for the restore-command test.
 """
+import logging
 import signal
 import sqlite3
 import time
@@ -22,6 +23,7 @@ from storage.connection import connect, to_db_time, utc_now, write_transaction
 from tests.harness.database import (add_person, file_problems, make_database,
                                     prepare_database, sent_twice_problems)
 from tests.harness.delivery import PUBLIC_BASE_URL
+from tests.harness.pages import add_contact, client_for, contact_id_from, post_form
 from tests.harness.processes import server_environment, start_scheduler, stop_process
 from tests.harness.replication import (S3Server, run_flask, start_replication,
                                        wait_until)
@@ -251,3 +253,28 @@ def test_without_a_replica_replicate_and_restore_say_how_to_set_one(app_config, 
         result = app.test_cli_runner().invoke(args=args)
         assert result.exit_code == 1
         assert "Replication is off: REPLICA_URL is not set." in result.output
+
+
+def test_erasing_while_litestream_holds_the_wal_never_waits_on_a_checkpoint(
+        app_config, user_ids, database_path, tmp_path, caplog):
+    """Litestream keeps a read transaction open on the database. A TRUNCATE checkpoint
+    would wait the whole busy timeout and empty nothing; with REPLICA_URL set, erasure
+    leaves the WAL to Litestream and says nothing is wrong."""
+    app = create_app({**app_config, "REPLICA_URL": f"file://{tmp_path / 'replica'}"})
+    worker = client_for(app, "worker")
+    contact_id = contact_id_from(add_contact(worker, name="Ottoline"))
+    reader = sqlite3.connect(database_path)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM events").fetchone()  # a read lock, as Litestream holds
+    try:
+        with caplog.at_level(logging.INFO):
+            response = post_form(worker, f"/contacts/{contact_id}/erase", {"confirm": "y"})
+    finally:
+        reader.rollback()
+        reader.close()
+    assert response.status_code == 302
+    assert "could not be emptied" not in caplog.text
+    db = connect(database_path)
+    assert db.execute("SELECT preferred_name, erased_at IS NOT NULL FROM contacts WHERE id = ?",
+                      [contact_id]).fetchone() == ("", 1)
+    db.close()
