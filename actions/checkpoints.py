@@ -142,8 +142,16 @@ def take(db, settings, *, kind, restored_count=None):
 
     The events since the last good checkpoint are verified first: a broken chain is
     not signed (`Taken.problem` says why). An interval checkpoint of a head already
-    signed is skipped.
+    signed is skipped. An export (inside a web request) signs only once a first
+    checkpoint exists, so it never checks the whole chain: the scheduler's first
+    checkpoint does that.
     """
+    if kind == "export":
+        found, _ = checkpoints.read(settings.folder)
+        if _start_after(db, settings, found) is None:
+            log.info("audit checkpoint (export) not signed: no good checkpoint yet; the "
+                     "scheduler signs the first")
+            return Taken(None, None, problem="There is no good checkpoint yet to sign on from.")
     check = verify(db, settings, since_checkpoint=True,
                    restoring_count=restored_count if kind == "restore" else None)
     if not check.intact:
