@@ -109,8 +109,11 @@ def _check(db, restored, settings):
     restored.events_in_copy = checkpoint_files.chain_head(db)[0]
     restored.record = checkpoints.verify(db, settings, restoring_count=restored.events_in_copy)
     if not restored.record.intact:
-        restored.problem = ("The audit log in the copy does not check out: "
-                            + (restored.record.chain.problem or restored.record.problems[0]))
+        chain = restored.record.chain
+        restored.problem = "The audit log in the copy does not check out: " + (
+            chain.problem or (restored.record.problems or [
+                "the triggers that refuse edits and deletes are missing ("
+                + ", ".join(chain.missing_triggers) + ")"])[0])
     restored.copy_moment = recovery.newest_record(db)
     return restored
 

@@ -10,6 +10,7 @@ test, and a folder for the restore-command test.
 import logging
 import signal
 import sqlite3
+import subprocess
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -18,8 +19,9 @@ import pytest
 
 from app import create_app
 from actions import people
-from storage import events, messages, migrations
+from storage import events, messages, migrations, replication
 from storage.connection import connect, to_db_time, utc_now, write_transaction
+from tests.audit_helpers import tamper
 from tests.harness.database import (add_person, file_problems, make_database,
                                     prepare_database, sent_twice_problems)
 from tests.harness.delivery import PUBLIC_BASE_URL
@@ -278,3 +280,24 @@ def test_erasing_while_litestream_holds_the_wal_never_waits_on_a_checkpoint(
     assert db.execute("SELECT preferred_name, erased_at IS NOT NULL FROM contacts WHERE id = ?",
                       [contact_id]).fetchone() == ("", 1)
     db.close()
+
+
+def test_a_replica_whose_audit_log_was_altered_is_restored_but_not_prepared(
+        tmp_path, folder_replica):
+    primary = tmp_path / "mend.db"
+    prepare_database(str(primary))
+    tamper(str(primary), "UPDATE events SET detail = '{\"n\": 1}' WHERE id = 3")
+    argv, env = replication.replicate_command(primary, folder_replica)
+    once = subprocess.run([*argv, "-once"], env=env, capture_output=True, text=True, timeout=60)
+    assert once.returncode == 0, once.stderr
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret-key",
+                      "DATABASE_PATH": str(primary), "REPLICA_URL": folder_replica})
+
+    result = restore_with(app, "--output", str(tmp_path / "new.db"))
+    assert result.exit_code == 1
+    assert ("The copy is NOT ready to run: The audit log in the copy does not check out: "
+            "event 3 was altered") in result.output
+    assert "nothing was changed in it" in result.output
+    with sqlite3.connect(tmp_path / "new.db") as conn:
+        assert conn.execute("SELECT count(*) FROM events WHERE action = 'database.restored'"
+                            ).fetchone() == (0,)
