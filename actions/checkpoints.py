@@ -116,28 +116,34 @@ def _start_after(db, settings, found):
     return None
 
 
-def verify(db, settings, *, since_checkpoint=False, restoring_count=None):
+def verify(db, settings, *, since_checkpoint=False, restoring_count=None, checked_head=None):
     """Check the chain, and the chain against the signed checkpoints (when `settings`).
 
     `since_checkpoint`: check only the events after the last checkpoint the stored
-    chain still matches (every one was checked when it was signed).
+    chain still matches (every one was checked when it was signed), or after
+    `checked_head` (count, hash), a head this process has just checked, if later.
     """
     if settings is None:
         return RecordCheck(chain=events.verify(db))
     found, unreadable = checkpoints.read(settings.folder)
-    start = _start_after(db, settings, found) if since_checkpoint else None
-    chain = events.verify(db, after=(start.count, start.head_hash) if start else None)
+    start = None
+    if since_checkpoint:
+        start = _start_after(db, settings, found)
+        start = (start.count, start.head_hash) if start else None
+        if checked_head and (start is None or checked_head[0] > start[0]):
+            start = tuple(checked_head)
+    chain = events.verify(db, after=start)
     last_good, problems, notes = _judge(
         db, settings, found, verified_count=chain.count, chain_broken=chain.problem is not None,
         restoring_count=restoring_count)
     problems += [f"Line {number} of {checkpoints.file_in(settings.folder)} cannot be read: "
                  "the checkpoint file was altered." for number in unreadable]
     return RecordCheck(chain=chain, last_good=last_good, problems=problems, notes=notes,
-                       checked_after=start.count if start else 0,
+                       checked_after=start[0] if start else 0,
                        checkpoints_read=len(found))
 
 
-def take(db, settings, *, kind, restored_count=None):
+def take(db, settings, *, kind, restored_count=None, checked_head=None):
     """Sign the chain's head and append it to the checkpoint file, with a log line.
 
     The events since the last good checkpoint are verified first: a broken chain is
@@ -152,7 +158,7 @@ def take(db, settings, *, kind, restored_count=None):
             log.info("audit checkpoint (export) not signed: no good checkpoint yet; the "
                      "scheduler signs the first")
             return Taken(None, None, problem="There is no good checkpoint yet to sign on from.")
-    check = verify(db, settings, since_checkpoint=True,
+    check = verify(db, settings, since_checkpoint=True, checked_head=checked_head,
                    restoring_count=restored_count if kind == "restore" else None)
     if not check.intact:
         problem = check.chain.problem or check.problems[0]

@@ -132,8 +132,10 @@ def _prepare(db, restored, *, replica_url, timestamp, settings, now):
             "migrations_applied": len(restored.migrations_applied)})
     restored.marked = marked.marked
     if settings is not None:
+        chain = restored.record.chain  # just checked in full: sign on from its head
         restored.checkpoint = checkpoints.take(db, settings, kind="restore",
-                                               restored_count=restored.events_in_copy)
+                                               restored_count=restored.events_in_copy,
+                                               checked_head=(chain.count, chain.head_hash))
     return restored
 
 
