@@ -22,6 +22,7 @@ ReplicationError = replication.ReplicationError
 # Covers clocks that disagree a little and event times kept to the second. The
 # look-up costs one question to the provider, so the margin errs wide.
 RESTORE_MARGIN = timedelta(minutes=2)
+DEFAULT_STALE_AFTER = timedelta(seconds=7200)  # STALE_AFTER_SECONDS' default
 LOOKUP_REASON = ("Restored from the replica: Mend asks the provider whether it already "
                  "went before sending it.")
 
@@ -65,15 +66,20 @@ def _look_up_after(message, copy_moment, now, margin):
     return min(candidates)
 
 
-def mark_texts_after_restore(db, *, now=None, margin=RESTORE_MARGIN):
-    """Mark every text the lost machine may have sent after the copy's moment (all in
-    `sending`, and every `scheduled` text due by now) to be looked up at the provider
-    before it is sent. One transaction, an audit event per text."""
+def mark_texts_after_restore(db, *, now=None, margin=RESTORE_MARGIN,
+                             stale_after=DEFAULT_STALE_AFTER):
+    """Mark every text the lost machine may have sent after the copy's moment to be
+    looked up at the provider before it is sent: all in `sending`, and every
+    `scheduled` text due by now, unless it was already too late to send at the copy's
+    moment (due more than `stale_after`, STALE_AFTER_SECONDS, before it). One
+    transaction, an audit event per text."""
     now = now or utc_now()
     with write_transaction(db):
         copy_moment = recovery.newest_record(db)
+        too_late_before = (copy_moment or now) - stale_after - margin
         marked = []
-        for message in recovery.texts_that_may_have_gone(db, due_by=now + margin):
+        for message in recovery.texts_that_may_have_gone(db, due_by=now + margin,
+                                                         due_after=too_late_before):
             since = _look_up_after(message, copy_moment, now, margin)
             if recovery.mark_for_lookup(db, message, since=since, reason=LOOKUP_REASON,
                                         restored_at=now):
@@ -82,7 +88,7 @@ def mark_texts_after_restore(db, *, now=None, margin=RESTORE_MARGIN):
 
 
 def restore_replica(replica_url, output_path, *, timestamp=None, checkpoint_settings=None,
-                    now=None, prepare=True):
+                    now=None, prepare=True, stale_after=DEFAULT_STALE_AFTER):
     """Restore the replica (its newest state, or the one at `timestamp`) into the new
     file `output_path`, check it (`integrity_check`, the audit chain and checkpoints),
     and prepare it: migrations, texts to look up before sending, the restore in the
@@ -96,7 +102,8 @@ def restore_replica(replica_url, output_path, *, timestamp=None, checkpoint_sett
         if not restored.ready or not prepare:
             return restored
         return _prepare(db, restored, replica_url=replica_url, timestamp=timestamp,
-                        settings=checkpoint_settings, now=now or utc_now())
+                        settings=checkpoint_settings, now=now or utc_now(),
+                        stale_after=stale_after)
     finally:
         db.close()
 
@@ -118,11 +125,11 @@ def _check(db, restored, settings):
     return restored
 
 
-def _prepare(db, restored, *, replica_url, timestamp, settings, now):
+def _prepare(db, restored, *, replica_url, timestamp, settings, now, stale_after):
     restored.migrations_applied = migrations.pending_migrations(db)
     migrations.upgrade(db)
     with write_transaction(db):
-        marked = mark_texts_after_restore(db, now=now)
+        marked = mark_texts_after_restore(db, now=now, stale_after=stale_after)
         events.record(db, action="database.restored", subject_type="service", detail={
             "replica": replica_name(replica_url),
             "timestamp": to_db_time(timestamp) if timestamp else None,

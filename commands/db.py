@@ -1,7 +1,7 @@
 """`flask --app app db upgrade|backup PATH|replicate|restore`."""
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import click
@@ -116,7 +116,8 @@ def db_restore(timestamp, output, replica, check_only):
         restored = recovery.restore_replica(
             url, target, timestamp=timestamp,
             checkpoint_settings=CheckpointSettings.from_config(current_app.config),
-            prepare=not check_only)
+            prepare=not check_only,
+            stale_after=timedelta(seconds=current_app.config["STALE_AFTER_SECONDS"]))
     except replication.ReplicationError as error:
         raise click.ClickException(str(error))
     report_restore(restored, current_app.config["DATABASE_PATH"], check_only=check_only)

@@ -10,18 +10,19 @@ def newest_record(db):
     return from_db_time(row[0]) if row else None
 
 
-def texts_that_may_have_gone(db, *, due_by):
+def texts_that_may_have_gone(db, *, due_by, due_after):
     """Texts the lost primary could have sent after the copy's moment: every text in
     `sending` (claimed, result not recorded), and every `scheduled` text due (its
-    retry or window time included) by `due_by`."""
+    retry or window time included) by `due_by` and not before `due_after` (a text due
+    earlier was already too late to send, so the dispatcher would only expire it)."""
     return [messages.decode(row) for row in db.query(
         """
         SELECT * FROM messages
         WHERE status = 'sending'
-           OR (status = 'scheduled'
+           OR (status = 'scheduled' AND scheduled_for >= ?
                AND max(scheduled_for, coalesce(next_attempt_at, scheduled_for)) <= ?)
         ORDER BY id
-        """, [to_db_time(due_by)])]
+        """, [to_db_time(due_after), to_db_time(due_by)])]
 
 
 def mark_for_lookup(db, message, *, since, reason, restored_at):

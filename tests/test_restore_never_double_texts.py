@@ -96,18 +96,24 @@ def test_after_a_restore_texts_the_lost_machine_sent_are_found_not_sent_again(
     copy.close()
 
 
-def test_a_text_the_lost_machine_may_have_sent_too_long_ago_waits_for_a_person(
+def test_a_restore_made_hours_later_leaves_a_possible_send_to_a_person_not_to_expiry(
         delivery_db, fake_twilio):
-    """A restore made hours later: a marked text now too late to send is never called
-    "not sent"; it needs checking, like any send that may have gone."""
+    """The copy's newest event is 3 hours old. A text due just before it may have gone
+    after it, and is now too late to send: it needs checking, never "not sent". One
+    that was already too late at the copy's moment could not have gone: it expires."""
     db = delivery_db
     contact_id = add_person(db, db.worker_id)
     now = utc_now()
-    message_id = add_message(db, db.worker_id, contact_id, due=now - timedelta(hours=3))
-    assert mark_texts_after_restore(db, now=now).marked == [message_id]
+    copy_moment = now - timedelta(hours=3)
+    events.record(db, action="alert.raised", subject_type="alert", at=copy_moment)
+    maybe_sent = add_message(db, db.worker_id, contact_id, due=copy_moment - timedelta(minutes=1))
+    long_stale = add_message(db, db.worker_id, contact_id, body="An older text. Sam",
+                             due=copy_moment - timedelta(hours=3))
+    assert mark_texts_after_restore(db, now=now).marked == [maybe_sent]
     result = dispatch_due(db, gateway_for(fake_twilio), now, settings(window=ANY_TIME))
-    assert result.unknown == 1 and fake_twilio.created == []
-    assert messages.get(db, message_id)["status"] == "unknown"
+    assert (result.unknown, result.expired, fake_twilio.created) == (1, 1, [])
+    assert [messages.get(db, m)["status"] for m in (maybe_sent, long_stale)] == \
+        ["unknown", "expired"]
 
 
 def test_texts_already_settled_or_due_later_are_left_alone(delivery_db):
