@@ -47,6 +47,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench.audit
 	$(BIN)/python -m bench.repairs
 	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.recovery
 
 clean:
 	rm -rf $(VENV) .pytest_cache

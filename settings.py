@@ -44,15 +44,21 @@ DEFAULTS = {
     "RETENTION_DAYS": "365",
     "SESSION_IDLE_MINUTES": "30",
     "HISTORY_PAGE_SIZE": "50",
+    "REPLICA_URL": "",  # empty: replication is off
+    "AUDIT_CHECKPOINT_KEY": "",  # empty: no audit checkpoints
+    "AUDIT_CHECKPOINT_DIR": "",  # default: instance/audit-checkpoints
+    "AUDIT_CHECKPOINT_MINUTES": "60",
 }
 INTEGER_SETTINGS = ("SCHEDULER_INTERVAL", "STALE_AFTER_SECONDS",
                     "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "TRUST_PROXY",
                     "SEGMENTS_PER_SECOND", "SEND_CONCURRENCY", "MAX_SEND_ATTEMPTS",
                     "NUMBER_RECONFIRM_DAYS", "RETENTION_DAYS", "SESSION_IDLE_MINUTES",
-                    "HISTORY_PAGE_SIZE")
+                    "HISTORY_PAGE_SIZE", "AUDIT_CHECKPOINT_MINUTES")
 POSITIVE_SETTINGS = ("SCHEDULER_INTERVAL", "SEGMENTS_PER_SECOND", "SEND_CONCURRENCY",
                      "MAX_SEND_ATTEMPTS", "NUMBER_RECONFIRM_DAYS", "SESSION_IDLE_MINUTES",
-                     "HISTORY_PAGE_SIZE")
+                     "HISTORY_PAGE_SIZE", "AUDIT_CHECKPOINT_MINUTES")
+MIN_CHECKPOINT_KEY_LENGTH = 32
+REPLICA_SCHEMES = ("file", "s3", "gs", "abs", "sftp")  # Litestream's replica types
 MAX_UPLOAD_BYTES = 256 * 1024
 BOOLEAN_SETTINGS = ("RUN_SCHEDULER_IN_PROCESS",)
 
@@ -74,6 +80,8 @@ def from_environment(instance_path, environ=None):
         config[name] = _boolean(config[name])
     if not config["DATABASE_PATH"]:
         config["DATABASE_PATH"] = str(Path(instance_path) / "mend.db")
+    if not config["AUDIT_CHECKPOINT_DIR"]:
+        config["AUDIT_CHECKPOINT_DIR"] = str(Path(instance_path) / "audit-checkpoints")
     if not config["SECRET_KEY"] and config["MEND_ENV"] == "development":
         key_file = Path(instance_path) / "secret_key"
         if key_file.exists():
@@ -109,6 +117,19 @@ def validate(config, *, serving=True):
     if not 1 <= config.get("RETENTION_DAYS", 365) <= 36500:
         raise SettingsError("RETENTION_DAYS must be a number of days from 1 to 36500, "
                             f"not {config.get('RETENTION_DAYS')!r}.")
+    key = config.get("AUDIT_CHECKPOINT_KEY") or ""
+    if key and len(key) < MIN_CHECKPOINT_KEY_LENGTH:
+        raise SettingsError(
+            f"AUDIT_CHECKPOINT_KEY is too short to sign anything safely: use at least "
+            f"{MIN_CHECKPOINT_KEY_LENGTH} random characters, for example the output of: "
+            "python3 -c 'import secrets; print(secrets.token_hex(32))'")
+    replica = config.get("REPLICA_URL") or ""
+    if replica and ("://" not in replica
+                    or replica.split("://", 1)[0] not in REPLICA_SCHEMES):
+        raise SettingsError(
+            f"REPLICA_URL {replica!r} is not a replica Litestream knows: use "
+            "file:///path/to/folder for a folder, or s3://bucket/path for S3-compatible "
+            "storage.")
     if config["SMS_BACKEND"] not in ("console", "twilio"):
         raise SettingsError("SMS_BACKEND must be 'console' or 'twilio'.")
     if config["SMS_BACKEND"] == "twilio":

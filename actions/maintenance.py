@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from storage import backup as backups
 from storage import events, retention
 
+from . import checkpoints
+
 BackupError = backups.BackupError
 
 
@@ -14,11 +16,17 @@ class Backup:
     event_id: int
 
 
-def record_export(db, *, filter_summary, export_format="csv", by="command line"):
+def record_export(db, *, filter_summary, export_format="csv", by="command line",
+                  user_id=None, checkpoint_settings=None):
     """Record that the history was exported, with its filters (never the words searched
-    for: `filter_summary` says only which filters were used). Returns the event id."""
-    return events.record(db, action="audit.exported", subject_type="audit",
-                         detail={**filter_summary, "format": export_format, "by": by})
+    for: `filter_summary` says only which filters were used), then sign a checkpoint
+    of the audit log's head when checkpoints are on. Returns the event id."""
+    event_id = events.record(db, action="audit.exported", subject_type="audit",
+                             actor_type="user" if user_id else "system", actor_id=user_id,
+                             detail={**filter_summary, "format": export_format, "by": by})
+    if checkpoint_settings is not None:
+        checkpoints.take(db, checkpoint_settings, kind="export")
+    return event_id
 
 
 def back_up_database(db, target_path, *, by="command line"):

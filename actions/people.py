@@ -3,8 +3,8 @@ number with them, and erasing them."""
 from dataclasses import dataclass, field
 
 from storage import contacts, events, inbound, messages
-from storage.connection import (checkpoint_and_truncate_wal, to_db_time, utc_now,
-                                write_transaction)
+from storage.connection import (checkpoint_and_truncate_wal, checkpoint_without_waiting,
+                                to_db_time, utc_now, write_transaction)
 
 from . import consent, repair_links, texts
 
@@ -36,6 +36,7 @@ class Added:
 class Erased:
     cancelled: list = field(default_factory=list)
     wal_emptied: bool = True  # False: a reader held the WAL; old pages wait for a checkpoint
+    replicated: bool = False  # Litestream's checkpoints empty the WAL, not Mend's
 
 
 def earlier_stop(db, phone):
@@ -106,13 +107,15 @@ def confirm_number(db, contact_id, *, user_id):
                       subject_id=contact_id, actor_type="user", actor_id=user_id)
 
 
-def erase_person(db, contact_id, *, user_id):
+def erase_person(db, contact_id, *, user_id, replicated=False):
     """Right to erasure: remove their name, number, texts, replies and consent notes.
 
     What stays is an anonymised skeleton: ids, times, statuses, template versions,
     each repair's situation and outcomes (its note and reflection go), and the audit
     events (which never hold personal data). Scheduled texts are cancelled,
-    and the search index and the WAL are emptied of the old words.
+    and the search index and the WAL are emptied of the old words. When Litestream
+    replicates (`replicated`), it owns checkpointing: Mend only runs a checkpoint
+    that never waits, and Litestream's own checkpoints overwrite the WAL.
     """
     with write_transaction(db):
         contact = contacts.get(db, contact_id)
@@ -126,4 +129,7 @@ def erase_person(db, contact_id, *, user_id):
                       subject_id=contact_id, actor_type="user", actor_id=user_id,
                       detail={"cancelled_messages": cancelled})
     messages.compact_search_index(db)
+    if replicated:
+        checkpoint_without_waiting(db)
+        return Erased(cancelled, wal_emptied=False, replicated=True)
     return Erased(cancelled, wal_emptied=checkpoint_and_truncate_wal(db))

@@ -177,13 +177,27 @@ def _add_retention_job(scheduler, config):
                       coalesce=True, misfire_grace_time=6 * 3600)
 
 
+def _add_checkpoint_job(scheduler, config):
+    """Sign the audit log's head every AUDIT_CHECKPOINT_MINUTES (when a key is set),
+    the first time a minute after the start."""
+    if not config.get("AUDIT_CHECKPOINT_KEY"):
+        return
+    from .checkpoint_job import CheckpointJob
+    minutes = config["AUDIT_CHECKPOINT_MINUTES"]
+    scheduler.add_job(CheckpointJob(config), "interval", minutes=minutes,
+                      id="audit_checkpoint", max_instances=1, coalesce=True,
+                      misfire_grace_time=minutes * 60,
+                      next_run_time=datetime.now(timezone.utc) + timedelta(minutes=1))
+
+
 def add_jobs(scheduler, ticker, config):
-    """The dispatcher every SCHEDULER_INTERVAL seconds, retention once a day, and the
-    repair sweep every hour."""
+    """The dispatcher every SCHEDULER_INTERVAL seconds, retention once a day, the
+    repair sweep every hour, and audit checkpoints."""
     _add_job(scheduler, ticker, config["SCHEDULER_INTERVAL"])
     _add_retention_job(scheduler, config)
     scheduler.add_job(RepairSweepJob(config), "interval", hours=1, id="repair_sweep",
                       max_instances=1, coalesce=True, misfire_grace_time=3600)
+    _add_checkpoint_job(scheduler, config)
 
 
 def prepare(ticker, echo):

@@ -63,6 +63,9 @@ ACTION_LABELS = {
     "repair.ledger_exported": "Outcome ledger exported as CSV",
     "repair.practice_viewed": "Reflective-practice page viewed",
     "demo.loaded": "Demo data loaded (invented people)",
+    "database.restored": "Database restored from the replica",
+    "message.lookup_after_restore": "To be looked up at the provider before any send "
+                                    "(restored copy)",
 }
 
 ACTOR_LABELS = {

@@ -30,6 +30,15 @@ def checkpoint_and_truncate_wal(db):
     return busy == 0
 
 
+def checkpoint_without_waiting(db):
+    """A PASSIVE checkpoint: copies what it can into the database and never waits.
+
+    While Litestream replicates, it owns checkpointing and holds a read lock, so a
+    TRUNCATE checkpoint would wait the whole busy timeout and do nothing.
+    """
+    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+
+
 @contextlib.contextmanager
 def write_transaction(db):
     """A transaction that takes the write lock up front (BEGIN IMMEDIATE).

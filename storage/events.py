@@ -35,6 +35,7 @@ ACTIONS = (
     "repair.meeting_recorded", "repair.plan_set", "repair.plan_cancelled", "repair.closed",
     "repair.ledger_viewed", "repair.ledger_exported", "repair.practice_viewed",
     "demo.loaded",
+    "database.restored", "message.lookup_after_restore",
 )
 _HASHED_COLUMNS = ("id", "at", "actor_type", "actor_id", "action", "subject_type",
                    "subject_id", "detail")
@@ -162,20 +163,24 @@ class ChainReport:
         return self.problem is None and not self.missing_triggers
 
 
-def verify(db):
+def verify(db, after=None):
     """Recompute every hash in id order; stop at the first event that does not fit.
 
     Also reports whether the append-only triggers are still in place. Deleting the
     newest events (truncating the tail) leaves a valid shorter chain: only a head
-    hash recorded elsewhere can show that.
+    hash recorded elsewhere can show that (`storage/checkpoints.py`).
+
+    `after` = (count, head_hash), a head known to be good (a signed checkpoint):
+    only the events after it are checked, chained on from that hash.
     """
     present = {row[0] for row in db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")}
     missing = tuple(name for name in APPEND_ONLY_TRIGGERS if name not in present)
-    prev_hash = GENESIS_HASH
-    expected_id = 1
+    prev_hash = after[1] if after else GENESIS_HASH
+    expected_id = after[0] + 1 if after else 1
+    only_after = " WHERE id > ?" if after else ""  # a full check reads every row
     cursor = db.execute(f"SELECT {', '.join(_HASHED_COLUMNS)}, prev_hash, hash"
-                        " FROM events ORDER BY id")
+                        f" FROM events{only_after} ORDER BY id", [after[0]] if after else [])
     for values in cursor:
         event_id, stored_prev, stored_hash = values[0], values[-2], values[-1]
         if (event_id == expected_id and stored_prev == prev_hash

@@ -193,7 +193,7 @@ def test_viewing_and_exporting_are_recorded_without_the_words_searched(reviewer,
         ("audit.history_viewed", {"status": "sent", "searched_text": True, "page": "first",
                                   "rows": 1}),
         ("audit.message_viewed", {}),
-        ("audit.exported", {"template_id": "door-stays-open", "format": "csv"}),
+        ("audit.exported", {"template_id": "door-stays-open", "format": "csv", "by": "web"}),
         ("audit.dashboard_viewed", {}),
     ]
     details = " ".join(row["detail"] for row in db.query("SELECT detail FROM events"))

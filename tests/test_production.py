@@ -126,7 +126,8 @@ def top_level_parts(create_sql):
 def schema(db):
     """Tables (columns and constraints, in any order), indexes and triggers by name."""
     rows = db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
-                      "WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name").fetchall()
+                      "WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '_litestream_%' "
+                      "ORDER BY type, name").fetchall()
     return {(kind, name, table): (top_level_parts(sql) if kind == "table" and sql else
                                   " ".join((sql or "").split()))
             for kind, name, table, sql in rows}

@@ -9,6 +9,8 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from actions import audit as audit_actions
+from actions import maintenance
+from actions.checkpoints import CheckpointSettings
 from actions.history_export import csv_chunks, filter_summary
 from sms.labels import CONSENT_STATE_LABELS, INBOUND_KIND_LABELS, action_label, actor_label
 from sms.library import SITUATIONS
@@ -100,8 +102,10 @@ def export_csv():
     form, filters = validated_filters(db)
     if filters is None:
         return filters_refused(form)
-    record_view("audit.exported", detail={**filter_summary(filters),
-                                          "format": "csv"})
+    maintenance.record_export(
+        db, filter_summary=filter_summary(filters), export_format="csv", by="web",
+        user_id=current_user.id,
+        checkpoint_settings=CheckpointSettings.from_config(current_app.config))
     chunks = streamed_csv(current_app.config["DATABASE_PATH"], filters,
                           current_app.config["TIMEZONE"])
     filename = f"mend-history-{utc_now():%Y%m%d-%H%M}.csv"

@@ -3,7 +3,7 @@ and erasing them."""
 import logging
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
@@ -283,8 +283,9 @@ def erase(contact_id):
         return render_template("contacts/erase.html", contact=contact, form=form)
     if not form.validate_on_submit():
         return render_template("contacts/erase.html", contact=contact, form=form), 400
-    erased = people.erase_person(get_db(), contact["id"], user_id=current_user.id)
-    if not erased.wal_emptied:
+    erased = people.erase_person(get_db(), contact["id"], user_id=current_user.id,
+                                 replicated=bool(current_app.config["REPLICA_URL"]))
+    if not erased.wal_emptied and not erased.replicated:
         log.warning("contact %s erased; the WAL could not be emptied yet (a reader held "
                     "it), so old pages stay there until the next checkpoint", contact["id"])
     flash("Their details are erased."
