@@ -122,7 +122,8 @@ def export_rows(db, filters):
 
 def message(db, message_id):
     rows = list(db.query(
-        f"SELECT {_COLUMNS}, v.reviewed_by_name, v.reviewed_on {_FROM} WHERE m.id = ?",
+        f"SELECT {_COLUMNS}, v.reviewed_by_name, v.reviewed_on,"
+        f" v.reviewed_by AS template_reviewed_by {_FROM} WHERE m.id = ?",
         [message_id]))
     return rows[0] if rows else None
 

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length
 from actions.texts import Draft
 from sms import checks, people, scheduling
 from sms.library import SITUATIONS
-from sms.rendering import PLACEHOLDERS, BadTemplate, MissingFields, placeholders_in, render_text
+from sms.rendering import FIELD_NAMES, BadTemplate, MissingFields, placeholders_in, render_text
 from storage import contacts, messages, sms_templates
 from storage.connection import utc_now
 
@@ -142,7 +142,7 @@ def render_for(form, contact, version, rules):
         for name in missing.names:
             target = {"next_meeting": form.next_meeting_at,
                       "personal": form.personal}.get(name, form.template_version_id)
-            target.errors.append(f"Fill in the {PLACEHOLDERS[name]}: this template uses it.")
+            target.errors.append(f"Fill in the {FIELD_NAMES[name]}: this template uses it.")
     except BadTemplate:
         form.template_version_id.errors.append(
             "This template cannot be used right now. Choose another and tell a reviewer.")
