@@ -16,7 +16,7 @@ from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringF
 from wtforms.validators import DataRequired, Length
 
 from actions.texts import Draft
-from sms import checks, people, scheduling
+from sms import checks, encoding, people, scheduling
 from sms.library import SITUATIONS
 from sms.rendering import FIELD_NAMES, BadTemplate, MissingFields, placeholders_in, render_text
 from storage import contacts, messages, sms_templates
@@ -150,15 +150,21 @@ def render_for(form, contact, version, rules):
 
 
 def choose_send_time(form, contact, rules):
+    """The send time; a problem goes on the field the worker can see and change: the
+    date and time when "Choose a date and time" is chosen, else the choice itself."""
     window = people.window_for(contact, rules.window)
     moment, problem = scheduling.resolve(form.when.data, form.send_at_local.data, utc_now(),
-                                         rules.zone, window or rules.window)
+                                         rules.zone, window or rules.window, rules.morning)
+    target = form.send_at_local if form.when.data == "at" else form.when
     if problem:
-        form.send_at_local.errors.append(problem)
+        target.errors.append(problem)
         return None
-    result = scheduling.check_time(moment, utc_now(), rules.zone, window)
+    result = scheduling.check_time(moment, utc_now(), rules.zone, window,
+                                   service_window=rules.window,
+                                   safe_hours=people.safe_hours_of(contact),
+                                   name=contact["preferred_name"])
     if result.problem:
-        form.send_at_local.errors.append(result.problem)
+        target.errors.append(result.problem)
     return result
 
 
@@ -189,8 +195,10 @@ def build_draft(db, form, *, contact=None, with_time=False):
                   template_fields={"personal": form.personal.data or "",
                                    "next_meeting_at": form.next_meeting_at.data or ""})
     draft.warnings = [warning.as_dict() for warning in warnings_for(contact, rendered, rules)]
-    draft.suggest_cooling_off = (version["situation"] in scheduling.COOLING_OFF_SITUATIONS
+    draft.cooling_off_situation = version["situation"] in scheduling.COOLING_OFF_SITUATIONS
+    draft.suggest_cooling_off = (draft.cooling_off_situation
                                  and form.when.data in ("now", "in_2_hours"))
+    draft.budget = encoding.budget(rendered)
     draft.needs_reconfirm = people.number_needs_reconfirming(
         contact, now=utc_now(), days=rules.reconfirm_days)
     if with_time:

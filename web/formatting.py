@@ -15,13 +15,16 @@ def local(value):
 
 
 def local_time(value):
-    """'2026-12-03T14:00:00+00:00' -> 'Thu 3 Dec 2026, 2:00pm' in the service's zone."""
+    """'2026-12-03T14:00:00+00:00' -> 'Thu 3 Dec 2026, 2:00pm' in the service's zone;
+    'midnight' and 'noon' rather than an ambiguous 12:00am or 12:00pm."""
     moment = local(value)
     if moment is None:
         return ""
+    day = f"{moment:%a} {moment.day} {moment:%b %Y}"
+    if (moment.hour, moment.minute) in ((0, 0), (12, 0)):  # never "12:00am" or "12:00pm"
+        return f"{day}, {'midnight' if moment.hour == 0 else 'noon'}"
     hour = moment.strftime("%I").lstrip("0")
-    return f"{moment:%a} {moment.day} {moment:%b %Y}, {hour}:{moment:%M}{moment:%p}".replace(
-        "AM", "am").replace("PM", "pm")
+    return f"{day}, {hour}:{moment:%M}{moment:%p}".replace("AM", "am").replace("PM", "pm")
 
 
 def init_app(app):
