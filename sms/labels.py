@@ -96,3 +96,24 @@ def actor_label(actor_type, user_name=None):
     if actor_type == "user":
         return user_name or FORMER_USER
     return ACTOR_LABELS.get(actor_type, actor_type)
+
+
+OUTCOMES = {
+    "sending": "Mend is sending this text now, so it can no longer be changed.",
+    "sent": "This text has gone to the phone network, so it can no longer be changed.",
+    "delivered": "This text was delivered to their phone.",
+    "undelivered": "This text did not reach their phone.",
+    "failed": "This text could not be sent.",
+    "cancelled": "This text was cancelled, so it was not sent.",
+    "expired": "This text was not sent: it could not go out in time, and Mend never sends "
+               "a text late.",
+}
+NOT_SENT_STOP = "This text was not sent because they texted STOP."
+
+
+def outcome_sentence(message):
+    """What became of a text that is no longer waiting, in one sentence for its page."""
+    reason = message.get("status_reason") or ""
+    if message["status"] == "cancelled" and "texted STOP" in reason:
+        return NOT_SENT_STOP
+    return OUTCOMES.get(message["status"], "")

@@ -77,3 +77,36 @@ def test_tomorrow_morning_with_any_time_allowed_is_ten_not_midnight(app, db):
         page = compose(worker, alex, version_id(db, "feelings-made-sense"), action="review",
                        when="tomorrow_morning").get_data(as_text=True)
     assert '<dd id="confirm-when">Wed 2 Dec 2026, 10:00am</dd>' in page
+
+
+def test_polling_for_live_status_never_keeps_an_idle_session_alive(app):
+    from datetime import timedelta
+    start = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+    with time_machine.travel(start, tick=False) as clock:
+        worker = client_for(app, "worker")
+        for minute in range(5, 35, 5):  # a page left open polls all along
+            clock.move_to(start + timedelta(minutes=minute))
+            response = worker.get("/dashboard/status.json")
+            if minute < 30:
+                assert response.status_code == 200 and "version" in response.get_json()
+        clock.move_to(start + timedelta(minutes=31))
+        assert worker.get("/dashboard").headers["Location"].startswith("/login")
+
+
+def test_the_status_json_changes_when_the_text_does(worker, db, alex):
+    from storage import messages
+    from tests.test_compose import schedule_text
+    schedule_text(worker, alex, version_id(db, "door-stays-open"), when="tomorrow_morning")
+    [message] = messages.for_contact(db, alex)
+    before = worker.get(f"/messages/{message['id']}/status.json").get_json()
+    assert (before["status"], before["label"], before["final"]) == ("scheduled", "Scheduled",
+                                                                   False)
+    from actions import inbound
+    inbound.receive_text(db, provider_sid="SM" + "1" * 32, from_number="+447911123456",
+                         body="STOP")
+    after = worker.get(f"/messages/{message['id']}/status.json").get_json()
+    assert (after["status"], after["final"]) == ("cancelled", True)
+    assert after["version"] != before["version"]
+    page = worker.get(f"/messages/{message['id']}").get_data(as_text=True)
+    assert "This text was not sent because they texted STOP." in page
+    assert "left the queue" not in page

@@ -31,6 +31,8 @@ ROUTE_ROLES = {
     "compose.compose": STAFF,
     "compose.preview": STAFF,
     "messages.show": STAFF,
+    "messages.status": STAFF,
+    "dashboard.status": STAFF,
     "messages.edit": STAFF,
     "messages.cancel": STAFF,
     "messages.settle": STAFF,

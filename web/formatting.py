@@ -1,10 +1,13 @@
 """Jinja filters: local times in the service's zone, masked numbers, labels."""
+import hashlib
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from sms.labels import CONSENT_METHOD_LABELS, CONSENT_STATE_LABELS, STATUS_LABELS
+from sms.labels import (CONSENT_METHOD_LABELS, CONSENT_STATE_LABELS, STATUS_LABELS,
+                        outcome_sentence)
 from sms.phone import mask
 
 def local(value):
@@ -27,6 +30,11 @@ def local_time(value):
     return f"{day}, {hour}:{moment:%M}{moment:%p}".replace("AM", "am").replace("PM", "pm")
 
 
+def live_fingerprint(*parts):
+    """A short hash of what a page shows, so its script can tell when to refresh it."""
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+
+
 def init_app(app):
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(mask, "mask")
@@ -35,3 +43,4 @@ def init_app(app):
     app.add_template_filter(lambda state: CONSENT_STATE_LABELS.get(state, state),
                             "consent_state")
     app.add_template_filter(lambda status: STATUS_LABELS.get(status, status), "status_label")
+    app.add_template_filter(outcome_sentence, "outcome")
