@@ -83,6 +83,16 @@ CONSENT_STATE_LABELS = {
     None: "Not asked yet",
 }
 
+# Why an admin may see a person's full number: a short list, so nothing about the person
+# is written into the append-only ledger (a note, kept apart, can be erased).
+REVEAL_REASONS = {
+    "provider_refused": "The phone network refused the number and I need to check it",
+    "person_asked": "The person asked which number we hold for them",
+    "information_request": "A request for the information we hold about them",
+    "safety_concern": "A concern for their safety that needs their number",
+    "other": "Another reason (say which in the note)",
+}
+
 INBOUND_KIND_LABELS = {"reply": "They replied", "stop": "They texted STOP",
                        "start": "They texted START", "help": "They texted HELP"}
 

@@ -1,7 +1,8 @@
 """Retention: after RETENTION_DAYS the words of texts and replies are removed.
 
 Only `messages.body` (with `messages.template_fields`, the personal line and
-meeting the worker typed) and `inbound_messages.body` change. Ids, times, statuses,
+meeting the worker typed), `inbound_messages.body` and the notes admins wrote when
+revealing a number (`number_reveal_notes.note`) change. Ids, times, statuses,
 template versions, the consent ledger and the audit log are kept: audit events
 never hold names, numbers or bodies, so they need no redaction and their
 append-only triggers no exception. Each run is itself an audit event.
@@ -64,11 +65,15 @@ def run(db, *, days, now=None, actor_type="system", actor_id=None, trigger="sche
                        also_clear=", template_fields = '{}', warnings = '[]'")
     replies = _redact(db, table="inbound_messages", time_column="received_at",
                       cutoff=cutoff, text=text, stamp=stamp)
+    from .reveals import remove_old_notes
+    with write_transaction(db):
+        reveal_notes = remove_old_notes(db, cutoff=cutoff, text=text, stamp=stamp)
     if messages:
         from .messages import compact_search_index
         compact_search_index(db)
     events.record(db, action="retention.run", subject_type="service", actor_type=actor_type,
                   actor_id=actor_id, at=now,
                   detail={"retention_days": days, "cutoff": cutoff, "messages": messages,
-                          "replies": replies, "trigger": trigger})
+                          "replies": replies, "reveal_notes": reveal_notes,
+                          "trigger": trigger})
     return RetentionResult(cutoff=cutoff, messages=messages, replies=replies)

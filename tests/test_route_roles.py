@@ -37,6 +37,8 @@ ROUTE_ROLES = {
     "messages.cancel": STAFF,
     "messages.settle": STAFF,
     "admin.users_index": {"admin"},
+    "admin.reset_password": {"admin"},
+    "account.password": STAFF,
     "webhooks.status_callback": {"twilio"},
     "webhooks.inbound": {"twilio"},
     "sms_templates.library": STAFF,
@@ -77,7 +79,8 @@ def sample_ids(app, user_ids, db):
         body="Hi", encoding="GSM-7", characters=2, parts=1, warnings=[],
         scheduled_for=datetime(2030, 1, 1, 12, tzinfo=timezone.utc))
     return {"contact_id": contact_id, "message_id": message_id, "filename": "mend.css",
-            "template_id": "door-stays-open", "number": 1, "inbound_id": 1}
+            "template_id": "door-stays-open", "number": 1, "inbound_id": 1,
+            "user_id": user_ids["other_worker"]}
 
 
 def client_as(app, role):
