@@ -110,3 +110,18 @@ def test_the_status_json_changes_when_the_text_does(worker, db, alex):
     page = worker.get(f"/messages/{message['id']}").get_data(as_text=True)
     assert "This text was not sent because they texted STOP." in page
     assert "left the queue" not in page
+
+
+def test_retention_removes_an_old_reveal_note_and_keeps_the_reason(app, db, worker, user_ids):
+    from actions.audit import reveal_number
+    from storage import messages, reveals
+    from tests.harness.database import add_message
+    alex = contact_id_from(add_contact(worker, name="Alex"))
+    message_id = add_message(db, user_ids["worker"], alex)
+    with time_machine.travel(datetime(2025, 1, 6, 12, 0, tzinfo=timezone.utc), tick=False):
+        reveal_number(db, contact_id=alex, message_id=message_id, user_id=user_ids["admin"],
+                      reason="person_asked", note="Alex rang from the day centre")
+    assert app.test_cli_runner().invoke(args=["retention", "run"]).exit_code == 0
+    [reveal] = reveals.for_contact(db, alex)
+    assert (reveal["reason"], reveal["note"]) == ("person_asked", "[removed after 365 days]")
+    assert messages.get(db, message_id) is not None
