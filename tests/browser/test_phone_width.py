@@ -8,7 +8,7 @@ import pytest
 
 from actions.audit import reveal_number
 from storage import inbound, messages, sms_templates
-from storage.connection import connect
+from storage.connection import connect, write_transaction
 from tests.browser.conftest import log_in
 from tests.harness.database import ACCOUNTS, PASSWORD, add_person
 from tests.test_route_roles import ROUTE_ROLES
@@ -22,9 +22,10 @@ LONG_WORD = "Thankyouforeverythingyoudidtodayitreallyhelpedmealotmorethanyouknow
 
 
 @pytest.fixture
-def seeded(live_server, user_ids):
-    """A person with a sent text, a scheduled one, a reply, a reveal and a draft."""
-    db = connect(live_server.app.config["DATABASE_PATH"])
+def seeded(database_path, user_ids):
+    """A person with a sent text, a scheduled one, a reply, a reveal and a draft, in the
+    database before the server (and its dispatcher) starts."""
+    db = connect(database_path)
     contact_id = add_person(db, user_ids["worker"], name="Alexandria-Josephine")
     version = sms_templates.usable_versions(db)[0]
     sent = messages.create(
@@ -32,8 +33,9 @@ def seeded(live_server, user_ids):
         template_version_id=version["id"], body=f"Hi Alex, it's Sam. {LONG_WORD}",
         encoding="GSM-7", characters=90, parts=1, warnings=[],
         scheduled_for=datetime.now(timezone.utc) - timedelta(hours=1))
-    db.execute("UPDATE messages SET status = 'sent', sent_at = scheduled_for WHERE id = ?",
-               [sent])
+    with write_transaction(db):
+        db.execute("UPDATE messages SET status = 'sent', sent_at = scheduled_for WHERE id = ?",
+                   [sent])
     messages.create(db, contact_id=contact_id, worker_id=user_ids["worker"],
                     template_version_id=version["id"], body="Hi Alex, it's Sam.",
                     encoding="GSM-7", characters=18, parts=1, warnings=[],
@@ -50,6 +52,11 @@ def seeded(live_server, user_ids):
     return {"contact_id": contact_id, "message_id": sent, "inbound_id": reply,
             "template_id": version["template_id"], "number": draft["version"],
             "user_id": user_ids["other_worker"], "filename": "mend.css"}
+
+
+@pytest.fixture
+def live_server(seeded, live_server):
+    return live_server
 
 
 def page_urls(app, ids):
