@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 CHROMIUM := /usr/bin/chromium
+# `make run PORT=8080` (5000 is taken on many Macs); HOST=0.0.0.0 to reach it from
+# another device on your network.
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
 .PHONY: run test bench chromium clean
 
@@ -25,7 +29,7 @@ run: $(VENV)/.runtime instance/secret_key
 	MEND_ENV=development $(FLASK) db upgrade
 	MEND_ENV=development $(FLASK) templates load
 	MEND_ENV=development $(FLASK) users demo
-	MEND_ENV=development RUN_SCHEDULER_IN_PROCESS=1 $(FLASK) run --host 127.0.0.1 --port 5000
+	MEND_ENV=development RUN_SCHEDULER_IN_PROCESS=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sms.send_window import InvalidWindow, parse_window
+from sms.service import parse_morning
 
 
 class SettingsError(RuntimeError):
@@ -23,6 +24,7 @@ DEFAULTS = {
     "SERVICE_NAME": "Riverside Outreach",
     "TIMEZONE": "Europe/London",
     "SEND_WINDOW": "09:00-20:00",
+    "MORNING_TIME": "10:00",
     "SMS_BACKEND": "console",
     "TWILIO_ACCOUNT_SID": "",
     "TWILIO_AUTH_TOKEN": "",
@@ -114,6 +116,11 @@ def validate(config, *, serving=True):
         parse_window(config["SEND_WINDOW"])
     except InvalidWindow as error:
         raise SettingsError(f"SEND_WINDOW: {error}.")
+    try:
+        parse_morning(config["MORNING_TIME"])
+    except ValueError:
+        raise SettingsError(f"MORNING_TIME must be a time of day like 10:00, not "
+                            f"{config['MORNING_TIME']!r}.")
     if not 1 <= config.get("RETENTION_DAYS", 365) <= 36500:
         raise SettingsError("RETENTION_DAYS must be a number of days from 1 to 36500, "
                             f"not {config.get('RETENTION_DAYS')!r}.")

@@ -38,7 +38,7 @@ def propose_version(db, fields, *, author_id, template_id=None):
     return Proposed(template_id, draft["version"])
 
 
-def review_version(db, version, *, status, note, reviewer_id, reviewer_name):
+def review_version(db, version, *, status, note, reviewer_id, reviewer_name, demo=False):
     """Approve or reject a draft; False when someone else reviewed it first."""
     with write_transaction(db):
         settled = sms_templates.settle_draft(
@@ -49,7 +49,8 @@ def review_version(db, version, *, status, note, reviewer_id, reviewer_name):
                           subject_id=version["id"], actor_type="user", actor_id=reviewer_id,
                           detail={"template_id": version["template_id"],
                                   "version": version["version"],
-                                  "authored_by": version["authored_by"], "note": note})
+                                  "authored_by": version["authored_by"], "note": note,
+                                  **({"demo": True} if demo else {})})
     return bool(settled)
 
 
@@ -67,6 +68,58 @@ def retire_template(db, template_id, *, reason, user_id):
     return bool(retired)
 
 
+@dataclass(frozen=True)
+class LibraryLoad:
+    """What `templates load` did: ids proposed for review, unchanged, or held back
+    because a version of that template is already waiting for review."""
+    proposed: tuple = ()
+    unchanged: tuple = ()
+    waiting: tuple = ()
+
+
 def load_library(db, templates):
-    """Load the starter files as versions; returns the ids of templates that changed."""
-    return sms_templates.sync_library(db, templates)
+    """Propose the starter files' wording for review; never approve, never replace.
+
+    A file unchanged since it was last loaded adds nothing. A new or changed file
+    becomes a draft version waiting for a reviewer of this service, so an approved
+    version stays in use until a reviewer approves the new one. A template with a
+    version already waiting is left alone until that one is approved or rejected.
+    """
+    proposed, unchanged, waiting = [], [], []
+    with write_transaction(db):
+        for fields in templates:
+            previous = sms_templates.latest_library_version(db, fields["id"])
+            if previous and previous["source_hash"] == fields["source_hash"]:
+                unchanged.append(fields["id"])
+                continue
+            if sms_templates.pending_draft(db, fields["id"]) is not None:
+                waiting.append(fields["id"])
+                continue
+            version_id = sms_templates.add_version(
+                db, template_id=fields["id"], fields=fields, source="library",
+                source_hash=fields["source_hash"], drafted_by=fields["drafted_by"])
+            version = sms_templates.get_version(db, version_id)
+            events.record(db, action="template.proposed", subject_type="template_version",
+                          subject_id=version_id,
+                          detail={"template_id": fields["id"], "version": version["version"],
+                                  "source_hash": fields["source_hash"]})
+            proposed.append(fields["id"])
+    return LibraryLoad(tuple(proposed), tuple(unchanged), tuple(waiting))
+
+
+DEMO_APPROVAL_NOTE = "Approved for the demo (make run), not reviewed by a service."
+
+
+def approve_starters_for_demo(db, *, reviewer):
+    """In a demo database, the demo reviewer approves the starter wording waiting for
+    review, saying so. Returns how many were approved; 0 unless `reviewer` is a demo
+    account."""
+    if not reviewer or not reviewer["demo"] or reviewer["role"] != "reviewer":
+        return 0
+    approved = 0
+    with write_transaction(db):
+        for version in sms_templates.waiting_library_drafts(db):
+            approved += review_version(db, version, status="approved",
+                                       note=DEMO_APPROVAL_NOTE, reviewer_id=reviewer["id"],
+                                       reviewer_name=reviewer["name"], demo=True)
+    return approved

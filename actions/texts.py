@@ -28,7 +28,9 @@ class Draft:
     send_time: object = None  # sms.scheduling.SendTime once a time is chosen
     warnings: list = field(default_factory=list)
     needs_reconfirm: bool = False
-    suggest_cooling_off: bool = False
+    suggest_cooling_off: bool = False  # cooling-off situation, going now or in 2 hours
+    cooling_off_situation: bool = False
+    budget: tuple = ("", False)  # sms.encoding.budget: room before another part
     template_fields: dict = field(default_factory=dict)
     meeting_at: object = None  # the next meeting the text names (UTC), if any
 

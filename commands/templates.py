@@ -22,7 +22,9 @@ def library_folder():
 
 @group.command("load")
 def templates_load():
-    """Load templates_sms/ as approved versions (a changed file becomes a new version).
+    """Propose templates_sms/ for review: a new or changed file becomes a version
+    waiting for a reviewer to approve it in the app. Nothing is approved here, and an
+    approved version stays in use until its replacement is approved.
 
     A file with any problem `templates check` would report is skipped, not loaded.
     """
@@ -33,8 +35,12 @@ def templates_load():
     broken = {problem.file for problem in problems}
     templates = [fields for fields in templates if f"{fields['id']}.toml" not in broken]
     with open_database() as db:
-        changed = workflows.load_library(db, templates)
-    click.echo(f"{len(templates)} template(s) in the library; {len(changed)} new or changed.")
+        loaded = workflows.load_library(db, templates)
+    for template_id in loaded.waiting:
+        click.echo(f"held back: {template_id}.toml changed, but a version of it is already "
+                   "waiting for review; approve or reject that one first.", err=True)
+    click.echo(f"{len(templates)} template(s) in the library; {len(loaded.proposed)} new or "
+               "changed, proposed for review (a reviewer approves each in the app).")
 
 
 @group.command("check")

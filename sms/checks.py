@@ -68,7 +68,7 @@ LINK = re.compile(
     r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|uk|io|ly|me|info|link|app)"
     r"(?:/\S*)?\b", re.IGNORECASE)
 LEFT_TO_FILL = re.compile(
-    r"\{\{.*?\}\}|\{%.*?%\}|\[(?:[A-Za-z _]{2,30})\]|<(?:[A-Za-z _]{2,30})>|\bX{3,}\b|\bTBC\b")
+    r"\{\{.*?\}\}|\{%.*?%\}|\{[A-Za-z _]{2,30}\}|\[(?:[A-Za-z _]{2,30})\]|<(?:[A-Za-z _]{2,30})>|\bX{3,}\b|\bTBC\b")
 GREETING = re.compile(r"^(?:hi|hello|hey|dear|morning|afternoon|evening)\b[ ,]*",
                       re.IGNORECASE)
 

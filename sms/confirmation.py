@@ -2,7 +2,7 @@
 from .rendering import render_text
 
 CONFIRMATION_TEMPLATE = (
-    "Hi {{ name }}, it's {{ worker }}{% if service %} from {{ service }}{% endif %}. "
+    "Hi {name}, it's {worker}. "
     "Reply YES to get texts from me. "
     "Reply STOP at any time."
 )

@@ -135,3 +135,31 @@ def parts_without(text, chars):
     """Parts `text` would take if `chars` were not in it (to name a character's cost)."""
     stripped = "".join(char for char in text if char not in chars)
     return count(stripped).parts
+
+
+def room_before_next_part(counted):
+    """How many more plain characters fit before `counted` takes another part."""
+    units = (_gsm7_units(counted.text) if counted.encoding == "GSM-7"
+             else _ucs2_units(counted.text))
+    single, multi = ((GSM7_SINGLE, GSM7_MULTI) if counted.encoding == "GSM-7"
+                     else (UCS2_SINGLE, UCS2_MULTI))
+    if counted.parts == 1:
+        return single - sum(units)
+    used = 0
+    for size in units:
+        if used + size > multi:
+            used = 0
+        used += size
+    return multi - used
+
+
+def budget(counted):
+    """(words, over) for the worker typing their own line: the room left in the whole
+    text before it takes another part, and whether it is already more than one part."""
+    room = room_before_next_part(counted)
+    plural = "" if room == 1 else "s"
+    if counted.parts == 1:
+        return f"{room} character{plural} before this text becomes 2 parts.", False
+    times = "twice" if counted.parts == 2 else f"{counted.parts} times"
+    return (f"This text is now {counted.parts} parts, so it costs {times} as much. "
+            f"{room} character{plural} before it becomes {counted.parts + 1} parts.", True)

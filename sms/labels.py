@@ -31,13 +31,16 @@ ACTION_LABELS = {
     "contact.number_revealed": "Full number seen by an admin",
     "inbound.received": "Text received",
     "inbound.read": "Reply marked as read",
-    "template.loaded": "Loaded from the starter library",
+    "template.loaded": "Loaded from a starter file as approved (before review in the app)",
+    "template.proposed": "Proposed from the starter library, waiting for review",
     "template.drafted": "New version written",
     "template.approved": "Version approved",
     "template.rejected": "Version rejected",
     "template.retired": "Template retired",
     "user.created": "Account created",
     "user.deactivated": "Account deactivated",
+    "user.password_changed": "Password changed",
+    "user.password_reset": "Temporary password issued by an admin",
     "user.login": "Logged in",
     "user.logout": "Logged out",
     "audit.message_viewed": "Viewed in the audit history",
@@ -98,6 +101,16 @@ CONSENT_STATE_LABELS = {
     None: "Not asked yet",
 }
 
+# Why an admin may see a person's full number: a short list, so nothing about the person
+# is written into the append-only ledger (a note, kept apart, can be erased).
+REVEAL_REASONS = {
+    "provider_refused": "The phone network refused the number and I need to check it",
+    "person_asked": "The person asked which number we hold for them",
+    "information_request": "A request for the information we hold about them",
+    "safety_concern": "A concern for their safety that needs their number",
+    "other": "Another reason (say which in the note)",
+}
+
 INBOUND_KIND_LABELS = {"reply": "They replied", "stop": "They texted STOP",
                        "start": "They texted START", "help": "They texted HELP"}
 
@@ -111,3 +124,24 @@ def actor_label(actor_type, user_name=None):
     if actor_type == "user":
         return user_name or FORMER_USER
     return ACTOR_LABELS.get(actor_type, actor_type)
+
+
+OUTCOMES = {
+    "sending": "Mend is sending this text now, so it can no longer be changed.",
+    "sent": "This text has gone to the phone network, so it can no longer be changed.",
+    "delivered": "This text was delivered to their phone.",
+    "undelivered": "This text did not reach their phone.",
+    "failed": "This text could not be sent.",
+    "cancelled": "This text was cancelled, so it was not sent.",
+    "expired": "This text was not sent: it could not go out in time, and Mend never sends "
+               "a text late.",
+}
+NOT_SENT_STOP = "This text was not sent because they texted STOP."
+
+
+def outcome_sentence(message):
+    """What became of a text that is no longer waiting, in one sentence for its page."""
+    reason = message.get("status_reason") or ""
+    if message["status"] == "cancelled" and "texted STOP" in reason:
+        return NOT_SENT_STOP
+    return OUTCOMES.get(message["status"], "")

@@ -1,14 +1,26 @@
-"""The reviewed starter library: one TOML file per template in `templates_sms/`."""
+"""The starter library: one TOML file per template in `templates_sms/`.
+
+A file holds wording drafted outside the service (`drafted_by` says by whom). Loading
+it never approves it: a reviewer of the service reads and approves each version in
+the app before any worker sees it.
+"""
 import hashlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import checks
-from .rendering import PLACEHOLDERS, BadTemplate, placeholders_in, render_text
+from .rendering import (PLACEHOLDERS, BadTemplate, is_old_format, plain_placeholders,
+                        render_text)
 
 REQUIRED_FIELDS = ("id", "title", "situation", "strategy", "when_to_use", "body",
-                   "reviewed_by", "reviewed_on")
+                   "drafted_by")
+# A file cannot approve itself: only a reviewer in the app can.
+REFUSED_FIELDS = {
+    "reviewed_by": ("Mend no longer reads this: a reviewer of your service approves each "
+                    "template in the app. Take out reviewed_by and reviewed_on."),
+    "reviewed_on": "Mend no longer reads this: take out reviewed_by and reviewed_on.",
+}
 SITUATIONS = {
     "went-quiet": "They went quiet or withdrew",
     "left-angry": "They left angry",
@@ -29,6 +41,10 @@ TYPICAL_PERSONAL = "I hope the week has been kind to you."
 REQUIRED_PLACEHOLDERS = ("name", "worker")
 
 
+def placeholder_list():
+    return ", ".join("{%s}" % name for name in PLACEHOLDERS)
+
+
 def typical_render(body, *, service_name, service_allowed=True, personal=""):
     values = {**TYPICAL_VALUES, "service": service_name if service_allowed else "",
               "personal": personal}
@@ -41,20 +57,26 @@ def body_findings(body, *, service_name):
     The body is rendered with typical values four ways (service named or not, with
     and without a personal line) and every rendering must pass every check.
     """
+    if is_old_format(body):
+        return [checks.Finding("old-format",
+                               "This is written in Mend's old template format ({{ name }}, "
+                               "{% if %}). Use plain placeholders instead: "
+                               f"{placeholder_list()}.")]
     try:
-        used = placeholders_in(body)
+        names = plain_placeholders(body)
     except BadTemplate as error:
-        return [checks.Finding("template-syntax", f"The template cannot be read: {error}.")]
-    unknown = sorted(used - PLACEHOLDERS.keys())
-    if unknown:
-        known = ", ".join("{{ %s }}" % name for name in PLACEHOLDERS)
-        return [checks.Finding("unknown-placeholder",
-                               f"{{{{ {name} }}}} is not a placeholder Mend knows. Use {known}.")
-                for name in unknown]
+        return [checks.Finding("template-syntax", f"The template cannot be read: {error}. "
+                                                  f"Placeholders are {placeholder_list()}.")]
+    used = set(names)
     findings = [checks.Finding("missing-placeholder",
-                               f"Use {{{{ {name} }}}}: every text says who it is for and "
+                               f"Use {{{name}}}: every text says who it is for and "
                                "who is texting.")
                 for name in REQUIRED_PLACEHOLDERS if name not in used]
+    if names.count("personal") != 1:
+        findings.append(checks.Finding(
+            "personal-place", "Mark the one place where the worker's own line goes with "
+                              "{personal}" + (" (it is there more than once)."
+                                              if names.count("personal") else ".")))
     context = {True: checks.Context(worker=TYPICAL_VALUES["worker"], service_name=service_name,
                                     service_allowed=True),
                False: checks.Context(worker=TYPICAL_VALUES["worker"], service_name=service_name,
@@ -70,7 +92,8 @@ def body_findings(body, *, service_name):
                 return _unique(findings)
             findings.extend(checks.check_text(rendered.body, context[allowed],
                                               name=TYPICAL_VALUES["name"]))
-            findings.extend(checks.plain_words(rendered.body, context[allowed]))
+            if not personal and not allowed:  # reading age: the template's own words
+                findings.extend(checks.plain_words(rendered.body, context[allowed]))
     return _unique(findings)
 
 
@@ -97,6 +120,8 @@ def read_template_file(path):
         return None, [LibraryProblem(path.name, "(file)", f"not valid TOML: {error}")]
     problems = [LibraryProblem(path.name, name, "is missing")
                 for name in REQUIRED_FIELDS if not str(data.get(name, "")).strip()]
+    problems.extend(LibraryProblem(path.name, name, message)
+                    for name, message in REFUSED_FIELDS.items() if name in data)
     if data.get("situation") and data["situation"] not in SITUATIONS:
         problems.append(LibraryProblem(path.name, "situation",
                                        f"{data['situation']!r} is not one of "

@@ -1,5 +1,18 @@
 """Turning a reviewed template and a worker's values into the exact text sent.
 
+Reviewers write templates in a plain form: words, and placeholders in single curly
+brackets (`{name}`, `{worker}`, `{next_meeting}`, and `{personal}` where the worker's
+own line goes). Mend translates the plain form into a small Jinja template and renders
+it in a sandbox, so a template can never reach Python, loop or include anything:
+
+- `{worker}` the first time is the sign-off Mend handles: "Sam", or "Sam from
+  Riverside Outreach" when the person agreed the service may be named;
+- `{personal}` disappears, with the space after it, when the worker leaves it empty.
+
+Versions written before the plain form (in Jinja, `{{ name }}`) that migration m010
+could not convert exactly still render as they were approved (`is_old_format`); a new
+version must use the plain form.
+
 Preview, checks, counting and sending all go through `render_text`, so what the
 worker sees is what the person's phone shows.
 """
@@ -13,13 +26,22 @@ from . import encoding
 
 PLACEHOLDERS = {
     "name": "their preferred name",
-    "worker": "your first name",
-    "service": "the service name (only when the person agreed it may be named)",
-    "next_meeting": "next meeting",
-    "personal": "personal line",
+    "worker": ("your first name, as you sign off: Mend adds “from” and the service's "
+               "name the first time, only for people who agreed the service may be named"),
+    "next_meeting": "your next meeting with them, written out like “Tuesday 3 December at 2pm”",
+    "personal": ("where the worker's own line goes (one place; when they leave it empty it "
+                 "disappears with the space after it)"),
 }
+# What a worker is asked to fill in, in words, when a template uses it.
+FIELD_NAMES = {"name": "their preferred name", "worker": "your first name",
+               "next_meeting": "next meeting", "personal": "personal line"}
+VALUE_NAMES = ("name", "worker", "service", "next_meeting", "personal")
 OPTIONAL_PLACEHOLDERS = {"personal", "service"}  # service is empty when it may not be named
 FILLED_BY_WORKER = ("next_meeting", "personal")
+
+SIGN_OFF = "{{ worker }}{% if service %} from {{ service }}{% endif %}"
+PERSONAL_WITH_SPACE = "{% if personal %}{{ personal }} {% endif %}"
+PERSONAL_ALONE = "{% if personal %}{{ personal }}{% endif %}"
 
 _environment = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
                                     keep_trailing_newline=False)
@@ -35,18 +57,65 @@ class BadTemplate(ValueError):
     pass
 
 
-# A template is text, placeholders and `{% if %}` on placeholders: nothing that
-# could reach Python objects or loop. The sandbox stays as a second wall.
+_PLAIN_TOKEN = re.compile(r"\{([^{}]*)\}|[{}]")
+STRAY_BRACKET = ("curly brackets are only for placeholders, like {name}; "
+                 "take out the lone “{bracket}”")
+
+
+def is_old_format(template_body):
+    """True for a body written in Mend's old Jinja form ({{ name }}, {% if %})."""
+    return any(mark in template_body for mark in ("{{", "{%", "{#"))
+
+
+def plain_placeholders(template_body):
+    """The placeholders a plain-form body uses, in order, repeats included.
+
+    Raises BadTemplate for an unknown placeholder or a stray curly bracket.
+    """
+    names = []
+    for match in _PLAIN_TOKEN.finditer(template_body):
+        if match.group(1) is None:
+            raise BadTemplate(STRAY_BRACKET.replace("{bracket}", match.group(0)))
+        name = match.group(1).strip()
+        if name not in PLACEHOLDERS:
+            raise BadTemplate(f"unknown placeholder {{{name}}}")
+        names.append(name)
+    return names
+
+
+def to_jinja(plain_body):
+    """The plain form as the Jinja the sandbox renders. The text between placeholders
+    holds no curly bracket (refused above), so it can only ever be literal text."""
+    plain_placeholders(plain_body)
+    pieces, signed = [], False
+    position = 0
+    for match in _PLAIN_TOKEN.finditer(plain_body):
+        pieces.append(plain_body[position:match.start()])
+        name = match.group(1).strip()
+        position = match.end()
+        if name == "worker" and not signed:
+            pieces.append(SIGN_OFF)
+            signed = True
+        elif name == "personal":
+            followed_by_space = plain_body[position:position + 1] == " "
+            pieces.append(PERSONAL_WITH_SPACE if followed_by_space else PERSONAL_ALONE)
+            position += 1 if followed_by_space else 0
+        else:
+            pieces.append("{{ %s }}" % name)
+    pieces.append(plain_body[position:])
+    return "".join(pieces)
+
+
+# An old-format template is text, placeholders and `{% if %}` on placeholders: nothing
+# that could reach Python objects or loop. The sandbox stays as a second wall.
 ALLOWED_NODES = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.If,
                  nodes.Not, nodes.And, nodes.Or)
-ONLY_SIMPLE_SYNTAX = ("use only placeholders like {{ name }} and "
-                      "{% if personal %}...{% endif %} around them")
+ONLY_SIMPLE_SYNTAX = "use only placeholders like {name}, {worker} and {personal}"
 
 
-def placeholders_in(template_body):
-    """The placeholder names a template uses; BadTemplate for anything but simple syntax."""
+def _jinja_names(jinja_body):
     try:
-        tree = _environment.parse(template_body)
+        tree = _environment.parse(jinja_body)
     except TemplateSyntaxError as error:
         raise BadTemplate(f"line {error.lineno}: {error.message}")
     names = set()
@@ -56,6 +125,17 @@ def placeholders_in(template_body):
         if isinstance(node, nodes.Name):
             names.add(node.name)
     return names
+
+
+def _as_jinja(template_body):
+    return template_body if is_old_format(template_body) else to_jinja(template_body)
+
+
+def placeholders_in(template_body):
+    """The placeholder names a template uses; BadTemplate when it cannot be read."""
+    if is_old_format(template_body):
+        return _jinja_names(template_body)
+    return set(plain_placeholders(template_body))
 
 
 def tidy(text):
@@ -68,19 +148,20 @@ def render_text(template_body, values):
     """Render with every value as plain text; returns the smart-encoded, counted text
     (`encoding.Counted`).
 
-    Values are data, never template source: "{{ 7*7 }}" in a field is sent as typed.
-    Raises MissingFields naming every required placeholder left empty.
+    Values are data, never template source: "{{ 7*7 }}" or "{name}" in a field is sent
+    as typed. Raises MissingFields naming every required placeholder left empty.
     """
-    used = placeholders_in(template_body)
-    unknown = sorted(used - PLACEHOLDERS.keys())
+    jinja_body = _as_jinja(template_body)
+    used = _jinja_names(jinja_body)
+    unknown = sorted(used - set(VALUE_NAMES))
     if unknown:
         raise BadTemplate("unknown placeholder " + ", ".join(unknown))
-    clean = {name: str(values.get(name) or "").strip() for name in PLACEHOLDERS}
+    clean = {name: str(values.get(name) or "").strip() for name in VALUE_NAMES}
     missing = [name for name in sorted(used - OPTIONAL_PLACEHOLDERS) if not clean[name]]
     if missing:
         raise MissingFields(missing)
     try:
-        text = _environment.from_string(template_body).render(**clean)
+        text = _environment.from_string(jinja_body).render(**clean)
     except (UndefinedError, SecurityError) as error:
         raise BadTemplate(str(error))
     return encoding.count(tidy(text))

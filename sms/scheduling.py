@@ -5,7 +5,7 @@ future, at most 30 days ahead, and inside the send window (narrowed by the
 person's safe hours); otherwise the refusal carries the next allowed time.
 """
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from . import send_window
@@ -18,6 +18,8 @@ QUICK_CHOICES = {
     "at": "Choose a date and time",
 }
 COOLING_OFF_SITUATIONS = {"left-angry", "ended-early-for-safety"}
+EARLIEST_MORNING = time(8, 0)  # "tomorrow morning" is never earlier, whatever the window
+DEFAULT_MORNING = time(10, 0)
 
 
 @dataclass(frozen=True)
@@ -48,21 +50,43 @@ def parse_local(text, zone):
     return moment
 
 
-def tomorrow_morning(now, zone, window):
-    """The start of the window tomorrow, local time."""
+def morning_time(window, morning=DEFAULT_MORNING):
+    """The local time "tomorrow morning" means inside `window`: the service's morning
+    time (MORNING_TIME), moved later to the window's start, never before 08:00, and
+    earlier (to its first time from 08:00) when the window closes before the morning
+    time; None when the window has no time from 08:00 on."""
+    if window is None:
+        return None
+    for at in (max(morning, EARLIEST_MORNING, window.start),  # closes before the morning
+               max(EARLIEST_MORNING, window.start)):          # time: its first from 08:00
+        if window.contains(at):
+            return at
+    return None
+
+
+def tomorrow_morning(now, zone, window, morning=DEFAULT_MORNING):
+    """Tomorrow at `morning_time`, as aware UTC; None when the window has no morning."""
+    at = morning_time(window, morning)
+    if at is None:
+        return None
     tz = ZoneInfo(zone)
     day = now.astimezone(tz).date() + timedelta(days=1)
-    return datetime.combine(day, window.start, tzinfo=tz).astimezone(timezone.utc)
+    # Round trip through UTC: a time inside a spring-forward gap moves on, as clocks do.
+    return datetime.combine(day, at, tzinfo=tz).astimezone(timezone.utc)
 
 
-def resolve(choice, typed, now, zone, window):
+def resolve(choice, typed, now, zone, window, morning=DEFAULT_MORNING):
     """The moment a quick choice or a typed time means, or (None, problem)."""
     if choice == "now":
         return now, None
     if choice == "in_2_hours":
         return now + timedelta(hours=2), None
     if choice == "tomorrow_morning":
-        return tomorrow_morning(now, zone, window), None
+        moment = tomorrow_morning(now, zone, window, morning)
+        if moment is None:
+            return None, (f"Texts to this person only go out {send_window.spoken(window)}, "
+                          "so there is no morning time from 08:00. Choose a date and time.")
+        return moment, None
     if choice == "at":
         if not (typed or "").strip():
             return None, "Choose the date and time for the text."
@@ -73,8 +97,20 @@ def resolve(choice, typed, now, zone, window):
     return None, "Choose when the text should go."
 
 
-def check_time(moment, now, zone, window):
-    """Whether a text may be scheduled for `moment`; a SendTime either way."""
+def whose_hours(moment, zone, *, service_window, safe_hours, name):
+    """Why `moment` is outside the hours, naming whose hours they are."""
+    local = moment.astimezone(ZoneInfo(zone)).time()
+    if safe_hours is None or not service_window.contains(local):
+        return f"The service sends texts only {send_window.spoken(service_window)}."
+    return f"{name} asked for texts only {send_window.spoken(safe_hours)}."
+
+
+def check_time(moment, now, zone, window, *, service_window=None, safe_hours=None, name=None):
+    """Whether a text may be scheduled for `moment`; a SendTime either way.
+
+    `window` is the service's window within the person's safe hours; with
+    `service_window` (and their `safe_hours` and `name`) a refusal says whose hours
+    they are."""
     if moment < now - timedelta(minutes=1):
         return SendTime(None, "That time has already passed. Choose a time from now on.",
                         send_window.next_allowed(now, zone, window))
@@ -87,15 +123,25 @@ def check_time(moment, now, zone, window):
     moment = max(moment, now)
     if send_window.is_allowed(moment, zone, window):
         return SendTime(moment)
-    end = "midnight" if window.end is None else format(window.end, "%H:%M")
-    return SendTime(None, f"Texts to this person only go out between "
-                          f"{window.start:%H:%M} and {end}.",
-                    send_window.next_allowed(moment, zone, window))
+    problem = (whose_hours(moment, zone, service_window=service_window,
+                           safe_hours=safe_hours, name=name or "They")
+               if service_window is not None else
+               f"Texts to this person only go out {send_window.spoken(window)}.")
+    return SendTime(None, problem, send_window.next_allowed(moment, zone, window))
 
 
 def format_meeting(moment, zone):
     """'Tuesday 3 December at 2pm' (or 2:30pm), in the service's zone."""
     local = moment.astimezone(ZoneInfo(zone))
+    return f"{local:%A} {local.day} {local:%B} at {clock(local)}"
+
+
+def clock(local):
+    """'2pm', '10:30am', and never an ambiguous '12am' or '12pm': 'midnight', 'noon'."""
+    if (local.hour, local.minute) == (0, 0):
+        return "midnight"
+    if (local.hour, local.minute) == (12, 0):
+        return "noon"
     hour = local.hour % 12 or 12
     minutes = f":{local.minute:02d}" if local.minute else ""
-    return f"{local:%A} {local.day} {local:%B} at {hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
+    return f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"

@@ -134,3 +134,19 @@ def check_safe_hours(start_text, end_text, service_window):
 def _spoken(window):
     end = "24:00" if window.end is None else window.end.strftime("%H:%M")
     return f"{window.start:%H:%M} to {end}"
+
+
+def spoken_time(moment):
+    """'09:00', or 'midnight' and 'noon', never an ambiguous 00:00 or 12:00."""
+    if moment is None or moment == time(0, 0):
+        return "midnight"
+    if moment == time(12, 0):
+        return "noon"
+    return moment.strftime("%H:%M")
+
+
+def spoken(window):
+    """'between 09:00 and 20:00'; 'at any time' for the whole day."""
+    if window.start == time(0, 0) and window.end is None:
+        return "at any time"
+    return f"between {spoken_time(window.start)} and {spoken_time(window.end)}"

@@ -31,6 +31,11 @@
       byId("preview-warnings-box").hidden = !(data.warnings || []).length;
     }
     text("when-to-use", data.when_to_use);
+    var budget = byId("personal-budget");
+    if (budget && data.budget) {
+      budget.textContent = data.budget;
+      budget.classList.toggle("budget--over", !!data.budget_over);
+    }
   }
 
   function refresh() {
@@ -44,11 +49,28 @@
 
   function schedule() { clearTimeout(timer); timer = setTimeout(refresh, 200); }
 
-  function updateBudget() {
-    var input = form.querySelector("[data-budget]");
-    if (!input) { return; }
-    var left = parseInt(input.dataset.budget, 10) - input.value.length;
-    text("personal-budget", left + (left === 1 ? " character left" : " characters left"));
+  // After a hard moment (the worker says they left angry, say), suggest waiting until
+  // the morning at once and choose "Tomorrow morning", unless the worker has chosen a
+  // time themselves: it stays their call.
+  var coolingOff = (form.dataset.coolingOff || "").split(" ").filter(Boolean);
+  var whenChosenByWorker = false;
+
+  function chosenSituation() {
+    var chosen = selectedTemplate();
+    if (chosen && chosen.dataset.situation) { return chosen.dataset.situation; }
+    var situation = byId("situation");
+    return situation ? situation.value : "";
+  }
+
+  function suggestCoolingOff(preselect) {
+    var notice = byId("cooling-off");
+    if (!notice || !coolingOff.length) { return; }
+    var hard = coolingOff.indexOf(chosenSituation()) !== -1;
+    notice.hidden = !hard;
+    var morning = form.querySelector("input[name=when][value=tomorrow_morning]");
+    if (preselect && hard && morning && !whenChosenByWorker && !morning.checked) {
+      morning.checked = true;
+    }
   }
 
   function selectedTemplate() {
@@ -80,13 +102,17 @@
     if (at && sendAt) { sendAt.hidden = !at.checked; }
   }
 
-  form.addEventListener("input", function () { updateBudget(); schedule(); });
+  form.addEventListener("input", function () { schedule(); });
   form.addEventListener("change", function (event) {
+    if (event.target.name === "when") { whenChosenByWorker = true; }
     if (event.target.id === "situation") { filterTemplates(); }
+    if (event.target.id === "situation" || event.target.id === "template_version_id") {
+      suggestCoolingOff(true);
+    }
     toggleFields();
     schedule();
   });
   filterTemplates();
+  suggestCoolingOff(false);  // a page shown again keeps what the worker chose
   toggleFields();
-  updateBudget();
 })();

@@ -126,8 +126,12 @@ def mark_number_confirmed(db, contact_id, at=None):
 
 
 def erase_details(db, contact_id, *, at=None):
-    """Blank the person's name, number, safe hours, flag and consent notes; mark erased."""
+    """Blank the person's name, number, safe hours, flag, consent notes and the notes
+    admins wrote when they revealed the number; mark erased."""
+    from . import reveals
+
     db.execute("UPDATE consents SET note = '' WHERE contact_id = ?", [contact_id])
+    reveals.erase_notes(db, contact_id, at=at or utc_now())
     db.execute(
         "UPDATE contacts SET preferred_name = '', phone = NULL, safe_hours_start = NULL,"
         " safe_hours_end = NULL, number_flag = NULL, erased_at = ? WHERE id = ?",

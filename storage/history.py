@@ -1,5 +1,5 @@
 """The audit history of texts: filtered, keyset-paged listings, CSV rows, one
-message's timeline, the consent in force when it went, and number reveals.
+message's timeline and the consent in force when it went.
 
 Paging is by keyset on (scheduled_for, id), newest first, never OFFSET, so a deep
 page costs what the first one does.
@@ -124,7 +124,8 @@ def export_rows(db, filters):
 
 def message(db, message_id):
     rows = list(db.query(
-        f"SELECT {_COLUMNS}, v.reviewed_by_name, v.reviewed_on {_FROM} WHERE m.id = ?",
+        f"SELECT {_COLUMNS}, v.reviewed_by_name, v.reviewed_on,"
+        f" v.reviewed_by AS template_reviewed_by {_FROM} WHERE m.id = ?",
         [message_id]))
     return rows[0] if rows else None
 
@@ -179,33 +180,6 @@ def inbound_between(db, contact_id, start, end):
         " WHERE contact_id = ? AND received_at >= ? AND received_at <= ?"
         " ORDER BY received_at, id",
         [contact_id, start, end]))
-
-
-def record_reveal(db, *, contact_id, message_id, revealed_by, reason):
-    """Keep the reason in its own append-only table; the audit event names its id."""
-    from . import events
-
-    with write_transaction(db):
-        table = db.table("number_reveals")
-        table.insert({
-            "contact_id": contact_id,
-            "message_id": message_id,
-            "revealed_by": revealed_by,
-            "reason": reason,
-            "revealed_at": to_db_time(utc_now()),
-        })
-        reveal_id = table.last_pk
-        events.record(db, action="contact.number_revealed", subject_type="contact",
-                      subject_id=contact_id, actor_type="user", actor_id=revealed_by,
-                      detail={"message_id": message_id, "reveal_id": reveal_id})
-    return reveal_id
-
-
-def reveals_for_contact(db, contact_id):
-    return list(db.query(
-        "SELECT number_reveals.*, users.name AS revealed_by_name FROM number_reveals"
-        " JOIN users ON users.id = number_reveals.revealed_by"
-        " WHERE contact_id = ? ORDER BY number_reveals.id", [contact_id]))
 
 
 def people_who_write(db):

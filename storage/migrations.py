@@ -13,6 +13,8 @@ has the same schema as a new one.
 
 New migrations go at the end, numbered after the last one.
 """
+import re
+
 from sqlite_utils import Migrations
 
 migrations = Migrations("mend")
@@ -297,6 +299,121 @@ def m006_message_template_fields(db):
     """What the worker filled in (personal line, next meeting), so a scheduled text can be
     edited. Erasure and retention clear it along with the body."""
     db.execute("ALTER TABLE messages ADD COLUMN template_fields TEXT NOT NULL DEFAULT '{}'")
+
+
+# m010-m012: issue 12 (plain placeholders and honest review; accounts; number reveals).
+
+# Frozen here on purpose: a migration must keep doing what it did when it shipped, so
+# it does not import the renderer (storage/ imports nothing of ours either).
+_M010_TO_PLAIN = (
+    ("{{ worker }}{% if service %} from {{ service }}{% endif %}", "{worker}"),
+    ("{% if personal %}{{ personal }} {% endif %}", "{personal} "),
+    ("{% if personal %}{{ personal }}{% endif %}", "{personal}"),
+    ("{{ name }}", "{name}"),
+    ("{{ next_meeting }}", "{next_meeting}"),
+)
+_M010_PLAIN_TOKEN = re.compile(r"\{([^{}]*)\}|[{}]")
+
+
+def _m010_to_jinja(plain):
+    """The plain form's translation as it was when m010 shipped, or None if unreadable."""
+    pieces, position, signed = [], 0, False
+    for match in _M010_PLAIN_TOKEN.finditer(plain):
+        name = match.group(1)
+        if name not in ("name", "worker", "next_meeting", "personal"):
+            return None
+        pieces.append(plain[position:match.start()])
+        position = match.end()
+        if name == "worker" and not signed:
+            pieces.append("{{ worker }}{% if service %} from {{ service }}{% endif %}")
+            signed = True
+        elif name == "personal":
+            spaced = plain[position:position + 1] == " "
+            pieces.append("{% if personal %}{{ personal }}" + (" " if spaced else "")
+                          + "{% endif %}")
+            position += 1 if spaced else 0
+        else:
+            pieces.append("{{ %s }}" % name)
+    pieces.append(plain[position:])
+    return "".join(pieces)
+
+
+def m010_plain_body(jinja_body):
+    """The plain form of an old Jinja body, or None when it has no exact plain form.
+
+    Converted only when translating the plain form back gives the very same Jinja, so
+    every converted version sends exactly the words that were approved.
+    """
+    plain = jinja_body
+    for old, new in _M010_TO_PLAIN:
+        plain = plain.replace(old, new)
+    return plain if _m010_to_jinja(plain) == jinja_body else None
+
+
+@migrations()
+def m010_plain_templates_and_honest_review(db):
+    """Templates in plain placeholders, and review only in the app (issue 12).
+
+    - Every stored body in the old Jinja form that has an exact plain form is rewritten
+      to it; the Jinja it was approved as is kept in `legacy_body`, with `converted_at`.
+      The text it sends does not change (proved by the round trip above), so the
+      approval stands; nothing is marked reviewed that was not.
+    - `drafted_by`: who drafted a starter file's wording (for example the Mend project).
+    - No version is ever inserted as approved: approval is a reviewer's decision in the
+      app (the starter library used to load files as approved by a name in the file).
+    """
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    db.execute("ALTER TABLE template_versions ADD COLUMN legacy_body TEXT")
+    db.execute("ALTER TABLE template_versions ADD COLUMN converted_at TEXT")
+    db.execute("ALTER TABLE template_versions ADD COLUMN drafted_by TEXT")
+    db.execute("DROP TRIGGER template_versions_settled")
+    rows = db.execute("SELECT id, body FROM template_versions").fetchall()
+    for version_id, body in rows:
+        if not any(mark in body for mark in ("{{", "{%", "{#")):
+            continue
+        plain = m010_plain_body(body)
+        if plain is not None:
+            db.execute("UPDATE template_versions SET body = ?, legacy_body = ?,"
+                       " converted_at = ? WHERE id = ?", [plain, body, now, version_id])
+    for statement in (
+        """CREATE TRIGGER template_versions_settled BEFORE UPDATE ON template_versions
+           WHEN OLD.status != 'draft'
+           BEGIN SELECT RAISE(ABORT, 'an approved or rejected template version cannot change');
+           END""",
+        """CREATE TRIGGER template_versions_approved_in_the_app
+           BEFORE INSERT ON template_versions WHEN NEW.status != 'draft'
+           BEGIN SELECT RAISE(ABORT, 'a version starts as a draft: a reviewer approves it in the app');
+           END""",
+    ):
+        db.execute(statement)
+
+
+@migrations()
+def m011_passwords_and_demo_accounts(db):
+    """A temporary password set by an admin must be changed at the next login; demo
+    accounts are marked, so what they approve says "for the demo"."""
+    db.execute("ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE users ADD COLUMN demo INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE users SET demo = 1 WHERE EXISTS (SELECT 1 FROM events"
+               " WHERE action = 'user.created' AND subject_type = 'user'"
+               " AND subject_id = users.id AND json_extract(detail, '$.by') = 'demo set-up')")
+
+
+@migrations()
+def m012_number_reveal_notes(db):
+    """A number reveal's reason is now a code from a short list (append-only, like the
+    reveal); the admin's optional note is kept apart, so erasing the person can blank
+    it. Free text in an append-only table could never be erased."""
+    db.execute(
+        """CREATE TABLE number_reveal_notes (
+            reveal_id INTEGER PRIMARY KEY REFERENCES number_reveals (id),
+            contact_id INTEGER NOT NULL REFERENCES contacts (id),
+            note TEXT NOT NULL,
+            erased_at TEXT
+        )""")
+    db.execute("CREATE INDEX number_reveal_notes_by_contact ON number_reveal_notes (contact_id)")
 
 
 @migrations()

@@ -1,8 +1,9 @@
 """Retention: after RETENTION_DAYS the words of texts and replies are removed.
 
 Only `messages.body` (with `messages.template_fields`, the personal line and
-meeting the worker typed), `inbound_messages.body`, and a repair's note and
-reflection (by when the repair was started) change. Ids, times, statuses,
+meeting the worker typed), `inbound_messages.body`, a repair's note and reflection
+(by when the repair was started) and the notes admins wrote when revealing a number
+(`number_reveal_notes.note`) change. Ids, times, statuses,
 template versions, the consent ledger and the audit log are kept: audit events
 never hold names, numbers or bodies, so they need no redaction and their
 append-only triggers no exception. Each run is itself an audit event.
@@ -67,14 +68,17 @@ def run(db, *, days, now=None, actor_type="system", actor_id=None, trigger="sche
                        also_clear=", template_fields = '{}', warnings = '[]'")
     replies = _redact(db, table="inbound_messages", time_column="received_at",
                       cutoff=cutoff, text=text, stamp=stamp)
+    from .reveals import remove_old_notes
     with write_transaction(db):
         repairs = remove_old_words(db, cutoff=now - timedelta(days=days), text=text,
                                    stamp=now)
+        reveal_notes = remove_old_notes(db, cutoff=cutoff, text=text, stamp=stamp)
     if messages:
         from .messages import compact_search_index
         compact_search_index(db)
     events.record(db, action="retention.run", subject_type="service", actor_type=actor_type,
                   actor_id=actor_id, at=now,
                   detail={"retention_days": days, "cutoff": cutoff, "messages": messages,
-                          "replies": replies, "repairs": repairs, "trigger": trigger})
+                          "replies": replies, "repairs": repairs,
+                          "reveal_notes": reveal_notes, "trigger": trigger})
     return RetentionResult(cutoff=cutoff, messages=messages, replies=replies, repairs=repairs)

@@ -14,8 +14,9 @@ def latest_version(db, template_id):
     return rows[0] if rows else None
 
 
-def add_version(db, *, template_id, fields, status, source, source_hash=None,
-                authored_by=None, reviewed_by=None, reviewed_by_name=None, reviewed_on=None):
+def add_version(db, *, template_id, fields, source, source_hash=None, authored_by=None,
+                drafted_by=None):
+    """A new draft version; only a reviewer in the app approves it (`settle_draft`)."""
     ensure_template(db, template_id)
     previous = latest_version(db, template_id)
     table = db.table("template_versions")
@@ -28,13 +29,11 @@ def add_version(db, *, template_id, fields, status, source, source_hash=None,
         "when_to_use": fields["when_to_use"],
         "body": fields["body"],
         "notes": fields.get("notes", ""),
-        "status": status,
+        "status": "draft",
         "source": source,
         "source_hash": source_hash,
         "authored_by": authored_by,
-        "reviewed_by": reviewed_by,
-        "reviewed_by_name": reviewed_by_name,
-        "reviewed_on": reviewed_on,
+        "drafted_by": drafted_by,
         "created_at": to_db_time(utc_now()),
     })
     return table.last_pk
@@ -45,51 +44,46 @@ def get_version(db, version_id):
     return rows[0] if rows else None
 
 
+# Approved by a reviewer in the app. Versions loaded before issue 12 were marked
+# approved by a name written in a starter file; they never reach workers.
+APPROVED_IN_APP = "status = 'approved' AND reviewed_by IS NOT NULL"
+
+
 def usable_versions(db):
-    """The newest approved version of every template that is not retired."""
+    """The newest version of every template that is not retired and that a reviewer
+    approved in the app."""
     return list(db.query(
-        """
+        f"""
         SELECT v.* FROM template_versions v
         JOIN sms_templates t ON t.id = v.template_id
-        WHERE t.retired_at IS NULL AND v.status = 'approved'
+        WHERE t.retired_at IS NULL AND v.status = 'approved' AND v.reviewed_by IS NOT NULL
           AND v.version = (SELECT max(version) FROM template_versions
-                           WHERE template_id = v.template_id AND status = 'approved')
+                           WHERE template_id = v.template_id AND {APPROVED_IN_APP})
         ORDER BY v.situation, v.title
         """
     ))
+
+
+def usable_version_of(db, template_id):
+    """The version of this template workers use now, or None."""
+    return next((v for v in usable_versions(db) if v["template_id"] == template_id), None)
 
 
 def is_usable(db, version_id):
     return any(v["id"] == version_id for v in usable_versions(db))
 
 
-def sync_library(db, templates):
-    """Load reviewed library templates as approved versions.
+def latest_library_version(db, template_id):
+    """The newest version loaded from a starter file, whatever became of it."""
+    rows = list(db.query(
+        "SELECT * FROM template_versions WHERE template_id = ? AND source = 'library'"
+        " ORDER BY version DESC LIMIT 1", [template_id]))
+    return rows[0] if rows else None
 
-    An unchanged file adds nothing; a changed file becomes the next version.
-    Returns the ids of templates that got a new version.
-    """
-    from . import events
-    from .connection import write_transaction
 
-    changed = []
-    with write_transaction(db):
-        for fields in templates:
-            previous = list(db.query(
-                "SELECT source_hash FROM template_versions WHERE template_id = ?"
-                " AND source = 'library' ORDER BY version DESC LIMIT 1", [fields["id"]]))
-            if previous and previous[0]["source_hash"] == fields["source_hash"]:
-                continue
-            version_id = add_version(
-                db, template_id=fields["id"], fields=fields, status="approved",
-                source="library", source_hash=fields["source_hash"],
-                reviewed_by_name=fields["reviewed_by"], reviewed_on=fields["reviewed_on"])
-            events.record(db, action="template.loaded", subject_type="template_version",
-                          subject_id=version_id,
-                          detail={"template_id": fields["id"],
-                                  "reviewed_by": fields["reviewed_by"]})
-            changed.append(fields["id"])
-    return changed
+def waiting_library_drafts(db):
+    return list(db.query("SELECT * FROM template_versions WHERE status = 'draft'"
+                         " AND source = 'library' ORDER BY template_id"))
 
 
 def get_template(db, template_id):
@@ -99,7 +93,8 @@ def get_template(db, template_id):
 
 _VERSION_WITH_NAMES = """
     SELECT v.*, author.name AS authored_by_name,
-           coalesce(reviewer.name, v.reviewed_by_name) AS reviewer_name
+           coalesce(reviewer.name, v.reviewed_by_name) AS reviewer_name,
+           reviewer.demo AS reviewer_is_demo
     FROM template_versions v
     LEFT JOIN users author ON author.id = v.authored_by
     LEFT JOIN users reviewer ON reviewer.id = v.reviewed_by
@@ -136,12 +131,13 @@ def pending_draft(db, template_id):
 def library_listing(db):
     """Every template with its current approved version (if any) and review state."""
     return list(db.query(
-        """
+        f"""
         SELECT t.id AS template_id, t.retired_at, t.retired_reason,
                current.id AS version_id, current.version, current.title, current.situation,
                current.strategy, current.when_to_use, current.body, current.source,
                current.reviewed_on, current.reviewed_at,
                coalesce(reviewer.name, current.reviewed_by_name) AS reviewer_name,
+               reviewer.demo AS reviewer_is_demo,
                latest.title AS latest_title, latest.situation AS latest_situation,
                (SELECT count(*) FROM template_versions d
                 WHERE d.template_id = t.id AND d.status = 'draft') AS drafts
@@ -151,7 +147,7 @@ def library_listing(db):
                                    WHERE template_id = t.id)
         LEFT JOIN template_versions current ON current.template_id = t.id
              AND current.version = (SELECT max(version) FROM template_versions
-                                    WHERE template_id = t.id AND status = 'approved')
+                                    WHERE template_id = t.id AND {APPROVED_IN_APP})
         LEFT JOIN users reviewer ON reviewer.id = current.reviewed_by
         ORDER BY coalesce(current.title, latest.title) COLLATE NOCASE
         """
@@ -164,8 +160,8 @@ def drafts_awaiting_review(db):
 
 def create_draft(db, *, template_id, fields, authored_by):
     """A new version written in the app; it waits for a second reviewer."""
-    return add_version(db, template_id=template_id, fields=fields, status="draft",
-                       source="app", authored_by=authored_by)
+    return add_version(db, template_id=template_id, fields=fields, source="app",
+                       authored_by=authored_by)
 
 
 def settle_draft(db, version_id, *, status, reviewer_id, reviewer_name, note, at):

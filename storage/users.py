@@ -2,7 +2,7 @@
 from .connection import to_db_time, utc_now
 
 
-def create(db, *, email, name, role, password_hash):
+def create(db, *, email, name, role, password_hash, demo=False):
     table = db.table("users")
     table.insert({
         "email": email.strip().lower(),
@@ -10,6 +10,7 @@ def create(db, *, email, name, role, password_hash):
         "role": role,
         "password_hash": password_hash,
         "active": 1,
+        "demo": 1 if demo else 0,
         "created_at": to_db_time(utc_now()),
     })
     return table.last_pk
@@ -37,8 +38,21 @@ def set_active(db, user_id, active):
     db.execute("UPDATE users SET active = ? WHERE id = ?", [1 if active else 0, user_id])
 
 
-def set_password_hash(db, user_id, password_hash):
-    db.execute("UPDATE users SET password_hash = ? WHERE id = ?", [password_hash, user_id])
+def set_password_hash(db, user_id, password_hash, *, must_change=False):
+    """A new password; `must_change` when it is a temporary one an admin issued."""
+    db.execute("UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?",
+               [password_hash, 1 if must_change else 0, user_id])
+
+
+def has_only_demo_accounts(db):
+    return db.execute("SELECT count(*) FROM users WHERE demo = 0").fetchone()[0] == 0
+
+
+def demo_reviewer(db):
+    """The first active demo reviewer, or None."""
+    rows = list(db.query("SELECT * FROM users WHERE demo = 1 AND role = 'reviewer'"
+                         " AND active = 1 ORDER BY id LIMIT 1"))
+    return rows[0] if rows else None
 
 
 def record_login_attempt(db, *, email, remote_addr, succeeded, at=None):

@@ -132,26 +132,35 @@ def test_ordinary_kind_words_are_not_flagged(innocent):
     assert findings_for(GOOD.replace("No need to reply.", innocent)) == []
 
 
+PLACES = "Placeholders are {name}, {worker}, {next_meeting}, {personal}."
+
+
 @pytest.mark.parametrize("body, findings", [
-    ("Hi {{ name }}, it's {{ worker }}. {{ phone }}", [
-        ("unknown-placeholder", "{{ phone }} is not a placeholder Mend knows. Use {{ name }}, "
-                                "{{ worker }}, {{ service }}, {{ next_meeting }}, "
-                                "{{ personal }}.")]),
-    ("Hi {{ name }}, I'm here.", [
-        ("missing-placeholder", "Use {{ worker }}: every text says who it is for and who is "
+    ("Hi {name}, it's {worker}. {personal} {phone}", [
+        ("template-syntax", "The template cannot be read: unknown placeholder {phone}. "
+                            + PLACES)]),
+    ("Hi {name}, I'm here. {personal}", [
+        ("missing-placeholder", "Use {worker}: every text says who it is for and who is "
                                 "texting."),
         ("no-sign-off", "Say who is texting, like “it's Sam”. A text from a number they may "
                         "not know, with no name, can worry them or be taken for someone "
                         "else.")]),
-    ("Hi {{ name }}, it's {{ worker }} from Hope Street.", [
+    ("Hi {name}, it's {worker}. I'm here.", [
+        ("personal-place", "Mark the one place where the worker's own line goes with "
+                           "{personal}.")]),
+    ("Hi {name}, it's {worker}. {personal} I'm here. {personal}", [
+        ("personal-place", "Mark the one place where the worker's own line goes with "
+                           "{personal} (it is there more than once).")]),
+    ("Hi {name}, it's {worker} from Hope Street. {personal}", [
         ("service-named", "“Hope Street” names the service, and this person has not agreed "
                           "to that. Anyone who sees the phone could learn where the text "
                           "came from.")]),
-    ("Hi {{ name }, it's {{ worker }}.", [
-        ("template-syntax", "The template cannot be read: line 1: unexpected '}'.")]),
-    ("Hi {{ name.__class__ }}", [
-        ("template-syntax", "The template cannot be read: use only placeholders like "
-                            "{{ name }} and {% if personal %}...{% endif %} around them.")]),
+    ("Hi {name, it's {worker}. {personal}", [
+        ("template-syntax", "The template cannot be read: curly brackets are only for "
+                            "placeholders, like {name}; take out the lone “{”. " + PLACES)]),
+    ("Hi {{ name }}, it's {{ worker }}. {{ personal }}", [
+        ("old-format", "This is written in Mend's old template format ({{ name }}, "
+                       "{% if %}). Use plain placeholders instead: " + PLACES[17:])]),
 ])
 def test_a_template_body_must_pass_every_check_with_typical_values(body, findings):
     assert [(f.code, f.message) for f in body_findings(body, service_name="Hope Street")] \
@@ -174,7 +183,7 @@ def test_findings_are_plain_data_for_the_audit_log():
     ("I'm here when you want to talk.", []),
 ])
 def test_a_template_must_use_plain_words_and_short_sentences(sentence, findings):
-    body = "Hi {{ name }}, it's {{ worker }}. " + sentence
+    body = "Hi {name}, it's {worker}. {personal} " + sentence
     assert [(f.code, f.message) for f in body_findings(body, service_name="Hope Street")] \
         == findings
 

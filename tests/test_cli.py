@@ -194,9 +194,13 @@ def test_demo_accounts_are_printed_once_on_an_empty_database(fresh_app):
     run(fresh_app, "db", "upgrade")
     first = run(fresh_app, "users", "demo")
     assert "DEMO ACCOUNTS (shown once: note them now)" in first.output
-    assert "worker@example.org" in first.output and "admin@example.org" in first.output
+    for email in ("worker@example.org", "admin@example.org", "reviewer@example.org",
+                  "reviewer2@example.org"):
+        assert email in first.output
     second = run(fresh_app, "users", "demo")
-    assert "Accounts exist already; no demo accounts created." in second.output
+    assert "DEMO ACCOUNTS" not in second.output
+    assert ("The demo accounts exist already. Lost a password? "
+            "flask --app app users set-password EMAIL") in second.output
     db = connect(fresh_app.config["DATABASE_PATH"])
     password = first.output.split("worker@example.org")[1].split("password:")[1].split()[0]
     from actions.accounts import password_matches
@@ -208,7 +212,8 @@ def test_templates_load_is_idempotent(fresh_app):
     run(fresh_app, "db", "upgrade")
     first = run(fresh_app, "templates", "load").output
     count = len(list((ROOT / "templates_sms").glob("*.toml")))
-    assert f"{count} template(s) in the library; {count} new or changed." in first
+    assert (f"{count} template(s) in the library; {count} new or changed, proposed for "
+            "review") in first
     assert "0 new or changed" in run(fresh_app, "templates", "load").output
 
 

@@ -139,7 +139,7 @@ def test_outside_the_send_window_the_next_allowed_time_is_one_click_away(app, db
         worker = client_for(app, "worker")
         alex = contact_id_from(add_contact(worker, name="Alex"))
         page = compose(worker, alex, version, action="review").get_data(as_text=True)
-        assert "Texts to this person only go out between 09:00 and 20:00." in page
+        assert "The service sends texts only between 09:00 and 20:00." in page
         assert "Send at Wed 2 Dec 2026, 9:00am instead" in page
         offered = re.search(r'name="use_next_allowed"\s+value="([^"]+)"', page).group(1)
         assert offered == "2026-12-02T09:00"
@@ -162,8 +162,10 @@ def test_safe_hours_narrow_the_window(app, db):
         db.execute("UPDATE contacts SET safe_hours_start = '14:00', safe_hours_end = '17:00' "
                    "WHERE id = ?", [alex])
         page = compose(worker, alex, version_id(db, "door-stays-open"), action="review").get_data(as_text=True)
-    assert "Texts to this person only go out between 14:00 and 17:00." in page
+    assert "Alex asked for texts only between 14:00 and 17:00." in page
     assert "Send at Tue 1 Dec 2026, 2:00pm instead" in page
+    # The problem is on the choice the worker made ("Now"), and the summary links to it.
+    assert 'id="when-error"' in page and '<a href="#when">' in page
 
 
 @pytest.mark.parametrize("fields, message", [

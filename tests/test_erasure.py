@@ -65,7 +65,8 @@ def template_version(db):
 
 @pytest.fixture
 def a_full_history(worker, client, db, database_path, user_ids):
-    """A person with a life in Mend: renamed, texted, replied, an unmatched text, a STOP."""
+    """A person with a life in Mend: renamed, texted, replied, an unmatched text, a STOP,
+    and an admin's note when revealing their number."""
     text_in(client, f"hi its quill from the {SECRET_WORDS[0]}", sid=1)  # before they were added
     contact_id = contact_id_from(add_contact(worker, name=OLD_NAME, phone=NUMBER_AS_TYPED,
                                              consent_note=f"agreed at the {SECRET_WORDS[0]}"))
@@ -86,6 +87,9 @@ def a_full_history(worker, client, db, database_path, user_ids):
         encoding="GSM-7", characters=30, parts=1, warnings=[f"'{NAME}' quoted in a warning"],
         template_fields={"personal": f"About the {SECRET_WORDS[2]}"},
         scheduled_for=datetime.now(timezone.utc) + timedelta(days=2))
+    from actions.audit import reveal_number
+    reveal_number(db, contact_id=contact_id, message_id=later, user_id=user_ids["admin"],
+                  reason="other", note=f"{NAME} asked about the {SECRET_WORDS[0]}")
     checkpoint_and_truncate_wal(db)
     # The scan finds what is there (a rename already left no trace of the old name).
     assert personal_data_in(database_path) == [NAME, *NUMBER_FORMS[:3], *SECRET_WORDS]

@@ -28,6 +28,8 @@ from tests.fuzz_support import (PHONES, capture_errors, check_database, check_re
 from tests.harness.database import ACCOUNTS
 from tests.harness.pages import client_for, csrf_token
 from web import auth, compose, contacts as contact_views, inbox, messages as message_views
+from web import account as account_views
+from web import admin as admin_views
 from web import audit as audit_views
 from web import repairs as repair_views
 from web import sms_templates as template_views
@@ -113,7 +115,7 @@ class World:
             self.db, template_id=template_id, authored_by=self.ids[author],
             fields={"title": "Fuzz", "situation": "word-landed-badly", "strategy": "invite to talk",
                     "when_to_use": "When testing.",
-                    "body": "{{ name }}, I am sorry. No need to reply. {{ worker }}"})
+                    "body": "Hi {name}, it's {worker}. I am sorry. {personal} No need to reply."})
         if status == "approved":
             sms_templates.settle_draft(self.db, version_id, status="approved",
                                        reviewer_id=self.ids["admin"], reviewer_name="Ada",
@@ -175,11 +177,12 @@ def field_values(name, unbound, world):
         return st.one_of(st.sampled_from(choices_of(unbound)), free_text())
     if kind == "BooleanField":
         return st.one_of(st.sampled_from(["y", "on", "1", "false", ""]), free_text())
-    if name == "body":  # template text: placeholders and Jinja, well formed and not
+    if name == "body":  # template text: placeholders, old Jinja, well formed and not
         return st.one_of(st.sampled_from([
-            "{{ nope }}", "{{ name", "{% raw %}", "{{ name|attr('__class__') }}",
+            "{nope}", "{name", "}{", "{ name }", "{personal}{personal}", "{{ nope }}",
+            "{{ name", "{% raw %}", "{{ name|attr('__class__') }}",
             "{{ ''.__class__.__mro__ }}", "{{ cycler.__init__.__globals__ }}",
-            "{{ personal }}{{ personal }}", "{{ name }} you need to calm down"]), free_text())
+            "{name} you need to calm down", "{worker}{worker}{worker}"]), free_text())
     return free_text()
 
 
@@ -214,14 +217,18 @@ def valid_values(name, unbound, world):
         "title": st.sampled_from(["Sorry about Tuesday", "Still here"]),
         "when_to_use": st.just("After a meeting ended badly."),
         "body": st.sampled_from([
-            "Hi {{ name }}, it's {{ worker }}. I got something wrong today and I'm sorry. "
-            "I'd like to hear how it was for you, when it suits you. No need to reply.",
-            "Hi {{ name }}, it's {{ worker }}. {% if personal %}{{ personal }} {% endif %}"
-            "I'd like to talk about it when we next meet, {{ next_meeting }}. "
-            "No need to reply."]),
+            "Hi {name}, it's {worker}. I got something wrong today and I'm sorry. "
+            "{personal} I'd like to hear how it was for you, when it suits you. No need to "
+            "reply.",
+            "Hi {name}, it's {worker}. {personal} I'd like to talk about it when we next "
+            "meet, {next_meeting}. No need to reply."]),
         "notes": st.sampled_from(["", "Why it is worded this way."]),
         "note": st.sampled_from(["", "Needs a gentler opening."]),
-        "reason": st.sampled_from(["talked_in_person", "other", "Replaced by a newer one."]),
+        "reason": st.sampled_from(["talked_in_person", "other", "provider_refused",
+                                   "Replaced by a newer one."]),
+        "current": st.sampled_from(["not the password", "correct horse battery staple"]),
+        "new": st.sampled_from(["short", "a long enough new password"]),
+        "confirm": st.sampled_from(["short", "a long enough new password"]),
         "next": st.sampled_from(["", "/dashboard", "/contacts/"]),
         "happened_at": st.builds(local_slot, st.integers(-5, 0), st.integers(9, 19),
                                  st.sampled_from([0, 30])),
@@ -340,6 +347,11 @@ FORMS = {
     "repairs.close": FormSpec(
         "worker", repair_views.CloseForm,
         lambda w, d: f"/repairs/{d.draw(path_id(w.new_repair()))}/close"),
+    "account.password": FormSpec("worker", account_views.PasswordForm,
+                                 lambda w, d: "/account/password"),
+    "admin.reset_password": FormSpec(
+        "admin", admin_views.ResetPasswordForm,
+        lambda w, d: f"/admin/users/{d.draw(path_id(w.ids['other_worker']))}/reset-password"),
     "sms_templates.retire": FormSpec(
         "reviewer", template_views.RetireForm,
         lambda w, d: f"/templates/{d.draw(template_path(w.new_template()))}/retire"),

@@ -236,29 +236,38 @@ def test_a_reply_within_7_days_is_on_the_timeline(reviewer, db, texts):
 
 def test_an_admin_sees_a_full_number_only_after_giving_a_reason(admin, db, texts, user_ids):
     url = f"/audit/messages/{texts['alex_door']}"
-    response = post_form(admin, f"{url}/reveal", {"reason": "  "}, page=url)
+    response = post_form(admin, f"{url}/reveal", {"reason": "", "note": ""}, page=url)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Give a reason for seeing the full number." in page
+    assert "Choose why you need to see the full number." in page
     assert "+44 7911 123456" not in page
+    response = post_form(admin, f"{url}/reveal", {"reason": "other", "note": " "}, page=url)
+    assert response.status_code == 400
+    assert "Say in the note why you need to see it." in response.get_data(as_text=True)
 
     response = post_form(admin, f"{url}/reveal",
-                         {"reason": "Provider refused it; checking the digits"}, page=url)
+                         {"reason": "provider_refused", "note": "Checking the digits"}, page=url)
     page = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 200
     assert "+44 7911 123456" in page.split('id="number">')[1].split("</dd>")[0]
-    assert "Ada Admin" in page and "Provider refused it; checking the digits" in page
+    assert ("Ada Admin" in page and "The phone network refused the number and I need to "
+            "check it · Checking the digits" in page)
     [reveal] = events.for_subject(db, "contact", texts["contacts"]["alex"])[-1:]
     assert reveal["action"] == "contact.number_revealed"
     assert reveal["actor_id"] == user_ids["admin"]
-    assert set(reveal["detail"]) == {"message_id", "reveal_id"}
+    assert set(reveal["detail"]) == {"message_id", "reveal_id", "reason"}
+    assert reveal["detail"]["reason"] == "provider_refused"
     # The number is not kept on screen: the next visit is masked again.
     _, again = page_of(admin, url)
     assert "+44 7911 123456" not in again.split('id="number">')[1].split("</dd>")[0]
 
 
-def test_a_reveal_reason_that_is_too_long_is_refused(admin, texts):
+def test_a_reveal_reason_is_a_choice_and_its_note_is_kept_short(admin, texts):
     url = f"/audit/messages/{texts['alex_door']}"
-    response = post_form(admin, f"{url}/reveal", {"reason": "x" * 501}, page=url)
+    response = post_form(admin, f"{url}/reveal", {"reason": "I just wanted to look"}, page=url)
     assert response.status_code == 400
-    assert "Keep the reason to 500 characters." in response.get_data(as_text=True)
+    assert "Not a valid choice." in response.get_data(as_text=True)
+    response = post_form(admin, f"{url}/reveal", {"reason": "other", "note": "x" * 301},
+                         page=url)
+    assert response.status_code == 400
+    assert "Keep the note to 300 characters." in response.get_data(as_text=True)

@@ -7,7 +7,8 @@ import pytest
 
 from sms.library import (SITUATIONS, STRATEGIES, TYPICAL_PERSONAL, read_library,
                          typical_render)
-from storage import events, sms_templates
+from actions import templates as workflows
+from storage import events, sms_templates, users
 from storage.connection import connect
 from storage.migrations import upgrade
 
@@ -62,8 +63,7 @@ situation = "went-quiet"
 strategy = "door stays open"
 when_to_use = "They went quiet."
 body = """{body}"""
-reviewed_by = "Dr Priya Shah"
-reviewed_on = 2026-11-20
+drafted_by = "the Mend project, from the practice guidance"
 '''
 
 
@@ -71,20 +71,26 @@ def test_templates_check_prints_a_line_per_problem_and_exits_1(app, tmp_path):
     write(tmp_path, "broken.toml", 'id = "broken"\ntitle = ')
     write(tmp_path, "short.toml", 'id = "short"\ntitle = "Short"\nsituation = "sad"\n')
     write(tmp_path, "pushy.toml", GOOD_FILE.format(
-        id="pushy", body="Hi {{ name }}, it's {{ worker }}. You need to reply."))
+        id="pushy", body="Hi {name}, it's {worker}. {personal} You need to reply."))
     write(tmp_path, "fine.toml", GOOD_FILE.format(
-        id="fine", body="Hi {{ name }}, it's {{ worker }}. I'm here. No need to reply."))
+        id="fine", body="Hi {name}, it's {worker}. {personal} I'm here. No need to reply."))
+    write(tmp_path, "claims.toml", GOOD_FILE.format(
+        id="claims", body="Hi {name}, it's {worker}. {personal} I'm here.")
+        + 'reviewed_by = "Dr Priya Shah, clinical lead"\nreviewed_on = 2026-11-20\n')
     result = run(app, "templates", "check", "--folder", str(tmp_path))
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         "broken.toml: (file): not valid TOML: Invalid value (at end of document)",
+        "claims.toml: reviewed_by: Mend no longer reads this: a reviewer of your service "
+        "approves each template in the app. Take out reviewed_by and reviewed_on.",
+        "claims.toml: reviewed_on: Mend no longer reads this: take out reviewed_by and "
+        "reviewed_on.",
         "pushy.toml: body: “You need to” reads as a demand. A repair text offers and leaves "
         "the choice with them: if, when and how to talk.",
         "short.toml: strategy: is missing",
         "short.toml: when_to_use: is missing",
         "short.toml: body: is missing",
-        "short.toml: reviewed_by: is missing",
-        "short.toml: reviewed_on: is missing",
+        "short.toml: drafted_by: is missing",
         "short.toml: situation: 'sad' is not one of " + ", ".join(SITUATIONS),
     ]
 
@@ -126,42 +132,95 @@ def fresh_db(tmp_path):
 
 
 def versions(db):
-    return [(row["template_id"], row["version"], row["status"], row["reviewed_by_name"])
+    return [(row["template_id"], row["version"], row["status"], row["source"],
+             row["drafted_by"])
             for row in db.query("SELECT * FROM template_versions ORDER BY template_id, version")]
 
 
+@pytest.fixture
+def reviewer(fresh_db):
+    user_id = users.create(fresh_db, email="kay@example.org", name="Kay Lead", role="reviewer",
+                           password_hash="x")
+    return users.get(fresh_db, user_id)
+
+
+def approve(db, reviewer, template_id):
+    draft = sms_templates.pending_draft(db, template_id)
+    assert workflows.review_version(db, draft, status="approved", note="",
+                                    reviewer_id=reviewer["id"], reviewer_name=reviewer["name"])
+
+
+def test_loading_proposes_the_starters_for_review_and_approves_nothing(fresh_db):
+    loaded = workflows.load_library(fresh_db, library())
+    assert sorted(loaded.proposed) == sorted(t["id"] for t in library())
+    assert all(row[2:] == ("draft", "library", "the Mend project, from the practice guidance")
+               for row in versions(fresh_db))
+    assert sms_templates.usable_versions(fresh_db) == []
+    proposed = [row["action"] for row in fresh_db.query("SELECT action FROM events")]
+    assert proposed == ["template.proposed"] * len(library())
+
+
 def test_loading_the_library_twice_creates_no_duplicates(fresh_db):
-    first = sms_templates.sync_library(fresh_db, library())
-    assert sorted(first) == sorted(t["id"] for t in library())
+    workflows.load_library(fresh_db, library())
     before = versions(fresh_db)
-    assert sms_templates.sync_library(fresh_db, library()) == []
+    again = workflows.load_library(fresh_db, library())
+    assert (again.proposed, sorted(again.unchanged)) == ((), sorted(t["id"] for t in library()))
     assert versions(fresh_db) == before
-    assert all(status == "approved" and version == 1 and reviewer.startswith("Dr Priya Shah")
-               for _, version, status, reviewer in before)
 
 
-def test_a_changed_file_becomes_the_next_approved_version(fresh_db, tmp_path):
+def test_no_version_can_be_inserted_as_approved_even_by_raw_sql(fresh_db):
+    workflows.load_library(fresh_db, library())
+    with pytest.raises(Exception, match="a reviewer approves it in the app"):
+        fresh_db.execute(
+            "INSERT INTO template_versions (template_id, version, title, situation, strategy,"
+            " when_to_use, body, status, source, created_at) SELECT template_id, 9, title,"
+            " situation, strategy, when_to_use, body, 'approved', 'library', created_at"
+            " FROM template_versions LIMIT 1")
+
+
+def test_a_changed_file_never_overrides_an_approved_version(fresh_db, tmp_path, reviewer):
     folder = tmp_path / "library"
     shutil.copytree(LIBRARY, folder)
-    sms_templates.sync_library(fresh_db, read_library(folder)[0])
+    workflows.load_library(fresh_db, read_library(folder)[0])
+    approve(fresh_db, reviewer, "door-stays-open")
     path = folder / "door-stays-open.toml"
     path.write_text(path.read_text().replace("I've been thinking of you.",
-                                             "I've been thinking of you today.")
-                    .replace('reviewed_by = "Dr Priya Shah, clinical lead"',
-                             'reviewed_by = "Tom Lee, clinical lead"'))
-    assert sms_templates.sync_library(fresh_db, read_library(folder)[0]) == ["door-stays-open"]
-    rows = [v for v in versions(fresh_db) if v[0] == "door-stays-open"]
-    assert rows == [("door-stays-open", 1, "approved", "Dr Priya Shah, clinical lead"),
-                    ("door-stays-open", 2, "approved", "Tom Lee, clinical lead")]
+                                             "I've been thinking of you today."))
+    loaded = workflows.load_library(fresh_db, read_library(folder)[0])
+    assert loaded.proposed == ("door-stays-open",)
+    rows = [v[:3] for v in versions(fresh_db) if v[0] == "door-stays-open"]
+    assert rows == [("door-stays-open", 1, "approved"), ("door-stays-open", 2, "draft")]
+    usable = {v["template_id"]: v for v in sms_templates.usable_versions(fresh_db)}
+    assert usable["door-stays-open"]["version"] == 1
+    assert "thinking of you today" not in usable["door-stays-open"]["body"]
+
+    path.write_text(path.read_text().replace("today.", "this week."))
+    held = workflows.load_library(fresh_db, read_library(folder)[0])
+    assert held.waiting == ("door-stays-open",)  # one proposal at a time
+    approve(fresh_db, reviewer, "door-stays-open")
     usable = {v["template_id"]: v for v in sms_templates.usable_versions(fresh_db)}
     assert "thinking of you today" in usable["door-stays-open"]["body"]
-    loaded = [e for e in events.for_subject(fresh_db, "template_version", usable[
-        "door-stays-open"]["id"])]
-    assert [(e["action"], e["detail"]["reviewed_by"]) for e in loaded] == [
-        ("template.loaded", "Tom Lee, clinical lead")]
 
 
-def test_templates_load_on_a_loaded_database_adds_nothing(app):
+def test_templates_load_on_a_loaded_database_proposes_nothing(app):
     result = run(app, "templates", "load")
     assert result.exit_code == 0
-    assert result.output == f"{len(library())} template(s) in the library; 0 new or changed.\n"
+    assert result.output == (f"{len(library())} template(s) in the library; 0 new or "
+                             "changed, proposed for review (a reviewer approves each in the "
+                             "app).\n")
+
+
+def test_the_demo_reviewer_approves_the_starters_saying_it_is_for_the_demo(fresh_db):
+    workflows.load_library(fresh_db, library())
+    not_demo = users.get(fresh_db, users.create(fresh_db, email="kay@example.org",
+                                                name="Kay Lead", role="reviewer",
+                                                password_hash="x"))
+    assert workflows.approve_starters_for_demo(fresh_db, reviewer=not_demo) == 0
+    demo = users.get(fresh_db, users.create(fresh_db, email="reviewer@example.org",
+                                            name="Demo Reviewer", role="reviewer",
+                                            password_hash="x", demo=True))
+    assert workflows.approve_starters_for_demo(fresh_db, reviewer=demo) == len(library())
+    rows = list(fresh_db.query("SELECT DISTINCT status, reviewed_by, review_note"
+                               " FROM template_versions"))
+    assert rows == [{"status": "approved", "reviewed_by": demo["id"],
+                     "review_note": workflows.DEMO_APPROVAL_NOTE}]

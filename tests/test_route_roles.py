@@ -31,10 +31,14 @@ ROUTE_ROLES = {
     "compose.compose": STAFF,
     "compose.preview": STAFF,
     "messages.show": STAFF,
+    "messages.status": STAFF,
+    "dashboard.status": STAFF,
     "messages.edit": STAFF,
     "messages.cancel": STAFF,
     "messages.settle": STAFF,
     "admin.users_index": {"admin"},
+    "admin.reset_password": {"admin"},
+    "account.password": STAFF,
     "webhooks.status_callback": {"twilio"},
     "webhooks.inbound": {"twilio"},
     "sms_templates.library": STAFF,
@@ -95,7 +99,7 @@ def sample_ids(app, user_ids, db):
                              note="")
     return {"contact_id": contact_id, "message_id": message_id, "filename": "mend.css",
             "template_id": "door-stays-open", "number": 1, "inbound_id": 1,
-            "repair_id": repair_id}
+            "repair_id": repair_id, "user_id": user_ids["other_worker"]}
 
 
 def client_as(app, role):

@@ -14,8 +14,8 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 def register(app):
-    from . import (admin, audit, auth, compose, contacts, dashboard, database, errors,
-                   formatting, health, inbox, logging_setup, messages, repairs,
+    from . import (account, admin, audit, auth, compose, contacts, dashboard, database,
+                   errors, formatting, health, inbox, logging_setup, messages, repairs,
                    security, sms_templates, webhooks)
 
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
@@ -23,9 +23,10 @@ def register(app):
     database.init_app(app)
     security.init_app(app)
     auth.init_app(app)
+    account.init_app(app)
     errors.init_app(app)
     formatting.init_app(app)
-    for blueprint in (admin.bp, auth.bp, dashboard.bp, contacts.bp, compose.bp, health.bp,
-                      inbox.bp, messages.bp, sms_templates.bp, webhooks.bp, audit.bp,
-                      repairs.bp):
+    for blueprint in (account.bp, admin.bp, auth.bp, dashboard.bp, contacts.bp, compose.bp,
+                      health.bp, inbox.bp, messages.bp, sms_templates.bp, webhooks.bp,
+                      audit.bp, repairs.bp):
         app.register_blueprint(blueprint)

@@ -1,7 +1,10 @@
-"""Service managers' pages: accounts, and alerts a service manager must act on."""
-from flask import Blueprint, render_template
+"""Service managers' pages: accounts (with a temporary password when one is lost), and
+alerts a service manager must act on."""
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
+from actions import accounts
 from storage import alerts, users
 
 from .auth import role_required
@@ -10,10 +13,36 @@ from .database import get_db
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+class ResetPasswordForm(FlaskForm):
+    pass
+
+
+def users_page(*, issued=None, problem=None, status=200):
+    return render_template("admin/users.html", users=users.all_users(get_db()),
+                           reset_form=ResetPasswordForm(formdata=None), issued=issued,
+                           problem=problem), status
+
+
 @bp.route("/users")
 @role_required("admin")
 def users_index():
-    return render_template("admin/users.html", users=users.all_users(get_db()))
+    return users_page()
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+@role_required("admin")
+def reset_password(user_id):
+    """A temporary password, shown once on this page (never in a flash message, which
+    travels in the session cookie); it must be changed at the next login."""
+    if users.get(get_db(), user_id) is None:
+        abort(404)
+    if not ResetPasswordForm().validate_on_submit():
+        return users_page(problem="The form expired. Try again.", status=400)
+    try:
+        issued = accounts.reset_password(get_db(), user_id, admin_id=current_user.id)
+    except accounts.AccountError as error:
+        return users_page(problem=str(error), status=400)
+    return users_page(issued=issued)
 
 
 @bp.app_context_processor

@@ -5,17 +5,18 @@ from datetime import datetime, timedelta
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from actions import audit as audit_actions
 from actions import maintenance
 from actions.checkpoints import CheckpointSettings
 from actions.history_export import csv_chunks, filter_summary
-from sms.labels import CONSENT_STATE_LABELS, INBOUND_KIND_LABELS, action_label, actor_label
+from sms.labels import (CONSENT_STATE_LABELS, INBOUND_KIND_LABELS, REVEAL_REASONS,
+                        action_label, actor_label)
 from sms.library import SITUATIONS
 from sms.phone import display
-from storage import events, history, users
+from storage import events, history, reveals, users
 from storage.connection import connect, to_db_time, utc_now
 
 from . import audit_filters, charts, dashboard_figures
@@ -28,9 +29,18 @@ AUDITORS = ("reviewer", "admin")
 LARGEST_ID = 2**63 - 1
 
 class RevealForm(FlaskForm):
-    reason = TextAreaField("Why do you need to see the full number?", validators=[
-        DataRequired("Give a reason for seeing the full number."),
-        Length(max=500, message="Keep the reason to 500 characters.")])
+    reason = SelectField("Why do you need to see the full number?",
+                         choices=[SelectChoice("", "Choose a reason")] + [
+                             SelectChoice(code, label) for code, label in REVEAL_REASONS.items()],
+                         validators=[DataRequired("Choose why you need to see the full number.")])
+    note = TextAreaField("Note (optional)", description=(
+        "Kept apart from the reason, so erasing their details removes it. Leave out "
+        "anything that identifies them."), validators=[
+        Length(max=300, message="Keep the note to 300 characters.")])
+
+    def validate_note(self, field):
+        if self.reason.data == "other" and not (field.data or "").strip():
+            raise ValidationError("Say in the note why you need to see it.")
 
 
 def record_view(action, *, subject_type="audit", subject_id=None, detail=None):
@@ -168,7 +178,8 @@ def render_message(db, message, *, form, revealed_number=None, status=200):
         "audit/message.html", message=message, form=form, revealed_number=revealed_number,
         consent=consent_when_sent(db, message),
         timeline=timeline(db, message), situation=SITUATIONS.get(message["situation"]),
-        reveals=history.reveals_for_contact(db, message["contact_id"])), status
+        reveals=reveals.for_contact(db, message["contact_id"]),
+        reveal_reasons=REVEAL_REASONS), status
 
 
 @bp.route("/messages/<int:message_id>")
@@ -189,7 +200,8 @@ def reveal_number(message_id):
     if not form.validate_on_submit():
         return render_message(db, message, form=form, status=400)
     audit_actions.reveal_number(db, contact_id=message["contact_id"], message_id=message_id,
-                                user_id=current_user.id, reason=form.reason.data.strip())
+                                user_id=current_user.id, reason=form.reason.data,
+                                note=form.note.data or "")
     number = display(message["contact_phone"]) if message["contact_phone"] else "(erased)"
     return render_message(db, message, form=RevealForm(formdata=None),
                           revealed_number=number)

@@ -29,6 +29,7 @@ class User(UserMixin):
         self.name = row["name"]
         self.role = row["role"]
         self.active = bool(row["active"])
+        self.must_change_password = bool(row.get("must_change_password"))
 
     @property
     def is_active(self):

@@ -8,6 +8,7 @@ from flask import (Blueprint, current_app, flash, jsonify, redirect, render_temp
 from flask_login import current_user
 
 from actions import texts
+from sms import scheduling
 from sms.phone import mask
 from storage import repairs
 
@@ -78,6 +79,7 @@ def compose_page(form, draft=None, search=""):
                    if row["consent_state"] != "granted"]
     return render_template(
         "compose/compose.html", form=form, draft=draft, search=search,
+        cooling_off=sorted(scheduling.COOLING_OFF_SITUATIONS),
         unavailable=unavailable, personal_max=PERSONAL_LINE_MAX,
         no_contacts=len(form.contact_id.choices) <= 1 and not search
         and request.method == "GET",
@@ -107,6 +109,8 @@ def preview_json(draft, errors=None):
         "parts": rendered.parts,
         "replaced": [r.describe() for r in rendered.replaced],
         "warnings": draft.warnings,
+        "budget": draft.budget[0],
+        "budget_over": draft.budget[1],
         "when_to_use": draft.version["when_to_use"],
         "errors": errors or {},
     }

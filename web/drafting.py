@@ -17,9 +17,9 @@ from wtforms import (BooleanField, HiddenField, RadioField, SelectChoice, Select
 from wtforms.validators import DataRequired, Length
 
 from actions.texts import Draft
-from sms import checks, people, scheduling
+from sms import checks, encoding, people, scheduling
 from sms.library import SITUATIONS
-from sms.rendering import PLACEHOLDERS, BadTemplate, MissingFields, placeholders_in, render_text
+from sms.rendering import FIELD_NAMES, BadTemplate, MissingFields, placeholders_in, render_text
 from storage import contacts, messages, sms_templates
 from storage.connection import utc_now
 
@@ -144,7 +144,7 @@ def render_for(form, contact, version, rules):
         for name in missing.names:
             target = {"next_meeting": form.next_meeting_at,
                       "personal": form.personal}.get(name, form.template_version_id)
-            target.errors.append(f"Fill in the {PLACEHOLDERS[name]}: this template uses it.")
+            target.errors.append(f"Fill in the {FIELD_NAMES[name]}: this template uses it.")
     except BadTemplate:
         form.template_version_id.errors.append(
             "This template cannot be used right now. Choose another and tell a reviewer.")
@@ -152,15 +152,21 @@ def render_for(form, contact, version, rules):
 
 
 def choose_send_time(form, contact, rules):
+    """The send time; a problem goes on the field the worker can see and change: the
+    date and time when "Choose a date and time" is chosen, else the choice itself."""
     window = people.window_for(contact, rules.window)
     moment, problem = scheduling.resolve(form.when.data, form.send_at_local.data, utc_now(),
-                                         rules.zone, window or rules.window)
+                                         rules.zone, window or rules.window, rules.morning)
+    target = form.send_at_local if form.when.data == "at" else form.when
     if problem:
-        form.send_at_local.errors.append(problem)
+        target.errors.append(problem)
         return None
-    result = scheduling.check_time(moment, utc_now(), rules.zone, window)
+    result = scheduling.check_time(moment, utc_now(), rules.zone, window,
+                                   service_window=rules.window,
+                                   safe_hours=people.safe_hours_of(contact),
+                                   name=contact["preferred_name"])
     if result.problem:
-        form.send_at_local.errors.append(result.problem)
+        target.errors.append(result.problem)
     return result
 
 
@@ -193,8 +199,10 @@ def build_draft(db, form, *, contact=None, with_time=False):
     draft.warnings = [warning.as_dict() for warning in warnings_for(contact, rendered, rules)]
     draft.meeting_at = scheduling.parse_local(form.next_meeting_at.data, rules.zone) if (
         form.next_meeting_at.data or "").strip() else None
-    draft.suggest_cooling_off = (version["situation"] in scheduling.COOLING_OFF_SITUATIONS
+    draft.cooling_off_situation = version["situation"] in scheduling.COOLING_OFF_SITUATIONS
+    draft.suggest_cooling_off = (draft.cooling_off_situation
                                  and form.when.data in ("now", "in_2_hours"))
+    draft.budget = encoding.budget(rendered)
     draft.needs_reconfirm = people.number_needs_reconfirming(
         contact, now=utc_now(), days=rules.reconfirm_days)
     if with_time:

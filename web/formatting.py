@@ -1,10 +1,13 @@
 """Jinja filters: local times in the service's zone, masked numbers, labels."""
+import hashlib
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from sms.labels import CONSENT_METHOD_LABELS, CONSENT_STATE_LABELS, STATUS_LABELS
+from sms.labels import (CONSENT_METHOD_LABELS, CONSENT_STATE_LABELS, STATUS_LABELS,
+                        outcome_sentence)
 from sms.phone import mask
 
 def local(value):
@@ -15,13 +18,21 @@ def local(value):
 
 
 def local_time(value):
-    """'2026-12-03T14:00:00+00:00' -> 'Thu 3 Dec 2026, 2:00pm' in the service's zone."""
+    """'2026-12-03T14:00:00+00:00' -> 'Thu 3 Dec 2026, 2:00pm' in the service's zone;
+    'midnight' and 'noon' rather than an ambiguous 12:00am or 12:00pm."""
     moment = local(value)
     if moment is None:
         return ""
+    day = f"{moment:%a} {moment.day} {moment:%b %Y}"
+    if (moment.hour, moment.minute) in ((0, 0), (12, 0)):  # never "12:00am" or "12:00pm"
+        return f"{day}, {'midnight' if moment.hour == 0 else 'noon'}"
     hour = moment.strftime("%I").lstrip("0")
-    return f"{moment:%a} {moment.day} {moment:%b %Y}, {hour}:{moment:%M}{moment:%p}".replace(
-        "AM", "am").replace("PM", "pm")
+    return f"{day}, {hour}:{moment:%M}{moment:%p}".replace("AM", "am").replace("PM", "pm")
+
+
+def live_fingerprint(*parts):
+    """A short hash of what a page shows, so its script can tell when to refresh it."""
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
 
 
 def init_app(app):
@@ -32,3 +43,4 @@ def init_app(app):
     app.add_template_filter(lambda state: CONSENT_STATE_LABELS.get(state, state),
                             "consent_state")
     app.add_template_filter(lambda status: STATUS_LABELS.get(status, status), "status_label")
+    app.add_template_filter(outcome_sentence, "outcome")

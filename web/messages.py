@@ -1,18 +1,21 @@
 """One text's page: its timeline, and changing or cancelling it while it is scheduled."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, flash, jsonify, redirect, render_template, request,
+                   url_for)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from actions import texts
-from sms.labels import action_label, actor_label
+from sms.labels import STATUS_LABELS, action_label, actor_label
 from storage import events, users
 from storage.connection import from_db_time
 
 from .auth import role_required
 from .caseload import message_or_404, service
 from .database import get_db
+from .security import passive
+from .formatting import live_fingerprint
 from .drafting import (ComposeForm, build_draft, fill_choices, fingerprint, input_local,
                        next_allowed, ready_to_schedule, use_next_allowed, warnings_unseen)
 
@@ -25,6 +28,10 @@ CANCEL_REASONS = {
     "not_safe_now": "It may not be safe for them to get a text now",
     "other": "Another reason",
 }
+def status_label(status):
+    return STATUS_LABELS.get(status, status)
+
+
 GONE = "This text has already gone (or is going now), so it can no longer be changed."
 
 
@@ -65,10 +72,27 @@ def show(message_id):
 
 def message_page(message, *, cancel_form=None, settle_form=None, status=200):
     """The text's page, with a refused form's errors when there is one."""
+    entries = timeline(get_db(), message["id"])
     return render_template("messages/show.html", message=message, editable=editable(message),
-                           timeline=timeline(get_db(), message["id"]),
+                           timeline=entries, live_version=live_version(message, entries),
                            cancel_form=cancel_form or CancelForm(),
                            settle_form=settle_form or SettleForm()), status
+
+
+def live_version(message, timeline_):
+    return live_fingerprint(message["status"], message.get("status_reason"),
+                            message.get("sent_at"), len(timeline_))
+
+
+@bp.route("/<int:message_id>/status.json")
+@role_required("worker", "reviewer", "admin")
+@passive
+def status(message_id):
+    """The text's status and a fingerprint of its page, for the page's script to poll."""
+    message = message_or_404(message_id)
+    return jsonify(version=live_version(message, timeline(get_db(), message_id)),
+                   status=message["status"], label=status_label(message["status"]),
+                   final=message["status"] not in ("scheduled", "sending", "sent"))
 
 
 @bp.route("/<int:message_id>/settle", methods=["POST"])

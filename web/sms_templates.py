@@ -15,7 +15,7 @@ from wtforms import RadioField, SelectChoice, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Length
 
 from sms.library import SITUATIONS, STRATEGIES, body_findings, typical_render
-from sms.rendering import PLACEHOLDERS, BadTemplate
+from sms.rendering import PLACEHOLDERS, BadTemplate, is_old_format
 from actions import templates as workflows
 from storage import sms_templates
 
@@ -96,21 +96,41 @@ def example(body, *, service_allowed):
         return None
 
 
+def waiting_for_review(db):
+    """Drafts a reviewer or admin may read: (starter wording, drafts written here), each
+    with what it would replace."""
+    if not sees_drafts():
+        return [], []
+    drafts = []
+    for draft in sms_templates.drafts_awaiting_review(db):
+        current = sms_templates.approved_before(db, draft["template_id"], draft["version"])
+        drafts.append({**draft, "replaces": current["version"] if current and
+                       current["reviewed_by"] else None})
+    return ([d for d in drafts if d["source"] == "library"],
+            [d for d in drafts if d["source"] != "library"])
+
+
+def findings_for(body):
+    return body_findings(body, service_name=current_app.config["SERVICE_NAME"])
+
+
 @bp.route("/")
 @role_required(*EVERYONE)
 def library():
     db = get_db()
     listing = sms_templates.library_listing(db)
     in_use = [row for row in listing if row["version_id"] and not row["retired_at"]]
-    groups = [(label, [row for row in in_use if row["situation"] == slug])
-              for slug, label in SITUATIONS.items()]
+    starters, drafts = waiting_for_review(db)
     return render_template(
-        "sms_templates/library.html", groups=groups,
+        "sms_templates/library.html", starters=starters, drafts=drafts,
+        groups=[(label, [row for row in in_use if row["situation"] == slug])
+                for slug, label in SITUATIONS.items()],
         examples={row["version_id"]: example(row["body"], service_allowed=False)
-                  for row in in_use},
-        drafts=sms_templates.drafts_awaiting_review(db) if sees_drafts() else [],
-        retired=[row for row in listing if row["retired_at"]],
-        situations=SITUATIONS)
+                  for row in in_use}, any_in_use=bool(in_use),
+        waiting_examples={d["id"]: example(d["body"], service_allowed=False)
+                          for d in starters + drafts},
+        checks={d["id"]: findings_for(d["body"]) for d in starters + drafts},
+        retired=[row for row in listing if row["retired_at"]], situations=SITUATIONS)
 
 
 @bp.route("/<template_id>")
@@ -134,6 +154,8 @@ def show_version(template_id, number, *, review_form=None, status=200):
         "sms_templates/version.html", template=template, version=version, previous=previous,
         changes=field_changes(previous, version) if previous else [],
         examples=[example(version["body"], service_allowed=allowed) for allowed in (False, True)],
+        checks=findings_for(version["body"]) if version["status"] == "draft" else [],
+        in_use=sms_templates.usable_version_of(get_db(), template_id),
         review_form=review_form or ReviewForm(), status_labels=STATUS_LABELS,
         situations=SITUATIONS), status
 
@@ -146,7 +168,7 @@ def version(template_id, number):
 
 def findings_as_errors(form):
     """The checks a template must pass, as errors on the text field. True if any."""
-    for finding in body_findings(form.body.data, service_name=current_app.config["SERVICE_NAME"]):
+    for finding in findings_for(form.body.data):
         form.body.errors.append(finding.message)
     return bool(form.body.errors)
 
@@ -158,7 +180,8 @@ def form_fields(form):
 
 def render_form(form, *, template=None, status=200):
     return render_template("sms_templates/form.html", form=form, template=template,
-                           placeholders=PLACEHOLDERS), status
+                           placeholders=PLACEHOLDERS, old_format=is_old_format(
+                               form.body.data or "")), status
 
 
 def save_draft(fields, *, template_id=None):
@@ -227,8 +250,7 @@ def decision_is_complete(form, version):
     if form.decision.data == "reject" and not (form.note.data or "").strip():
         form.note.errors.append("Say why it is rejected, so the author knows what to change.")
     if form.decision.data == "approve":
-        for finding in body_findings(version["body"],
-                                     service_name=current_app.config["SERVICE_NAME"]):
+        for finding in findings_for(version["body"]):
             form.decision.errors.append(f"It cannot be approved: {finding.message}")
     return not (form.note.errors or form.decision.errors)
 

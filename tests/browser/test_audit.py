@@ -1,5 +1,5 @@
 """An admin audits in a real browser: the dashboard's charts draw under the CSP,
-the history filters, and a number is revealed only with a reason."""
+the history filters, and a number is revealed only with a reason from the list."""
 import pytest
 from playwright.sync_api import expect
 
@@ -56,9 +56,13 @@ def test_an_admin_reads_the_charts_filters_history_and_reveals_a_number(live_ser
     rows.first.get_by_role("link").first.click()
     expect(page.get_by_role("heading", name="Text to Alex")).to_be_visible()
     page.get_by_role("button", name="Show the full number").click()
-    expect(page.get_by_text("Give a reason for seeing the full number.").first).to_be_visible()
-    page.get_by_label("Why do you need to see the full number?").fill(
-        "The provider refused it; checking the digits with the worker.")
+    expect(page.get_by_text("Choose why you need to see the full number.").first).to_be_visible()
+    # The error links to the list of reasons, which is on the page and visible.
+    page.locator("#error-summary a").first.click()
+    expect(page.get_by_label("Why do you need to see the full number?")).to_be_visible()
+    page.get_by_label("Why do you need to see the full number?").select_option(
+        "provider_refused")
+    page.get_by_label("Note (optional)").fill("Checking the digits with the worker.")
     page.get_by_role("button", name="Show the full number").click()
     expect(page.locator("#number")).to_contain_text("+44 7911 123456")
     save_screenshot(page, "audit-message.png")

@@ -59,7 +59,11 @@ def test_the_live_preview_counts_parts_as_the_worker_types(live_server, page):
     personal = page.get_by_label("Personal line (optional)")
     personal.press_sequentially("I am sorry the day ended the way it did. " * 2)
     expect(page.locator("#preview-count")).to_have_text(re.compile(r"GSM-7 · 1\d\d characters · 2 parts"))
-    expect(page.locator("#personal-budget")).to_have_text("78 characters left")
+    # The budget counts the whole text, and warns the moment it becomes 2 parts.
+    expect(page.locator("#personal-budget")).to_have_text(re.compile(
+        r"^This text is now 2 parts, so it costs twice as much\. \d+ characters before it "
+        r"becomes 3 parts\.$"))
+    expect(page.locator("#personal-budget")).to_have_class(re.compile("budget--over"))
     expect(page.locator("#preview-body")).to_contain_text("I am sorry the day ended the way it did.")
 
 
@@ -82,9 +86,13 @@ def test_a_time_outside_the_window_is_refused_and_the_next_allowed_time_chosen(c
     page.get_by_role("link", name="Write a text to Alex").click()
     page.get_by_label("Template").select_option(label="The door stays open")
     page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("alert")).to_contain_text("only go out between")
+    expect(page.get_by_role("alert")).to_contain_text("The service sends texts only between")
+    # The error links to the choice the worker made ("Now"), which is on screen.
+    page.get_by_role("alert").get_by_role("link").first.click()
+    expect(page.locator("#when")).to_be_visible()
     offer = page.locator("#use-next-allowed")
-    expect(offer).to_contain_text(f"{int(opens[:2]) % 12 or 12}:00")
+    hour = int(opens[:2])
+    expect(offer).to_contain_text({0: "midnight", 12: "noon"}.get(hour, f"{hour % 12 or 12}:00"))
     offer.click()
     expect(page.get_by_role("heading", name="Check your text")).to_be_visible()
     page.get_by_role("button", name="Schedule text").click()

@@ -9,9 +9,7 @@ from tests.harness.database import ACCOUNTS, PASSWORD
 
 pytestmark = pytest.mark.browser
 
-BODY = ("Hi {{ name }}, it's {{ worker }}{% if service %} from {{ service }}{% endif %}. "
-        "I was glad to see you today. {% if personal %}{{ personal }} {% endif %}"
-        "No need to reply.")
+BODY = "Hi {name}, it's {worker}. I was glad to see you today. {personal} No need to reply."
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Databases for tests and benchmarks, and what must hold in one after a run.
 
-`prepare_database` makes the app's database (migrated, the starter library loaded, one
-account per role, all with `PASSWORD`); `make_database` a light one with one worker, for
+`prepare_database` makes the app's database (migrated, one account per role, all with
+`PASSWORD`, the starter library proposed and approved by the test reviewer); `make_database` a light one with one worker, for
 the dispatcher; `add_person` and `add_message` fill it. The `*_problems` functions
 return the broken invariants as sentences (an empty list when all is well).
 """
@@ -13,6 +13,7 @@ from sms.encoding import count
 from sms.library import read_library
 from storage import contacts, events, messages, migrations, sms_templates, users
 from storage.connection import connect
+from actions import templates as template_workflows
 from actions.accounts import hash_password
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,6 +25,8 @@ ACCOUNTS = {
     "second_reviewer": ("reviewer2@example.org", "Ravi Reviewer", "reviewer"),
     "admin": ("admin@example.org", "Ada Admin", "admin"),
 }
+# Approves the starter library when the accounts asked for include no reviewer.
+SETUP_REVIEWER = ("setup-reviewer@example.org", "Set-up Reviewer")
 PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
 # A Wednesday in November, 11:00 in London (UTC+0): inside the default window.
 NOON_ISH = datetime(2026, 11, 25, 11, 0, tzinfo=timezone.utc)
@@ -35,13 +38,30 @@ def prepare_database(path, accounts=ACCOUNTS):
     migrations.upgrade(db)
     templates, problems = read_library(ROOT / "templates_sms")
     assert problems == []
-    sms_templates.sync_library(db, templates)
     ids = {}
     for key, (email, name, role) in accounts.items():
         ids[key] = users.create(db, email=email, name=name, role=role,
                                 password_hash=PASSWORD_HASH)
+    reviewer_id = next((ids[key] for key, account in accounts.items()
+                        if account[2] == "reviewer"), None)
+    if reviewer_id is None:  # someone of the service must approve the starters
+        reviewer_id = users.create(db, email=SETUP_REVIEWER[0], name=SETUP_REVIEWER[1],
+                                   role="reviewer", password_hash=PASSWORD_HASH)
+    load_and_approve_library(db, templates, reviewer_id=reviewer_id)
     db.close()
     return ids
+
+
+def load_and_approve_library(db, templates, *, reviewer_id):
+    """Propose the starter files and approve them as the test reviewer, as a reviewer of
+    a service would in the app (without a reviewer they stay waiting)."""
+    template_workflows.load_library(db, templates)
+    reviewer = users.get(db, reviewer_id)
+    for version in sms_templates.waiting_library_drafts(db):
+        template_workflows.review_version(db, version, status="approved",
+                                          note="Approved in the test set-up.",
+                                          reviewer_id=reviewer_id,
+                                          reviewer_name=reviewer["name"])
 
 
 def make_database(path):
