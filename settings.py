@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sms.send_window import InvalidWindow, parse_window
+from sms.service_hours import parse_hours
 
 
 class SettingsError(RuntimeError):
@@ -44,17 +45,27 @@ DEFAULTS = {
     "RETENTION_DAYS": "365",
     "SESSION_IDLE_MINUTES": "30",
     "HISTORY_PAGE_SIZE": "50",
+    "WORKING_HOURS": "",
+    "OUT_OF_HOURS_REPLY": "0",
+    "UNREAD_REPLY_HOURS": "24",
+    "MAIL_BACKEND": "console",
+    "MAIL_FROM": "mend@localhost",
+    "SMTP_HOST": "localhost",
+    "SMTP_PORT": "587",
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_SECURITY": "starttls",
 }
 INTEGER_SETTINGS = ("SCHEDULER_INTERVAL", "STALE_AFTER_SECONDS",
                     "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "TRUST_PROXY",
                     "SEGMENTS_PER_SECOND", "SEND_CONCURRENCY", "MAX_SEND_ATTEMPTS",
                     "NUMBER_RECONFIRM_DAYS", "RETENTION_DAYS", "SESSION_IDLE_MINUTES",
-                    "HISTORY_PAGE_SIZE")
+                    "HISTORY_PAGE_SIZE", "UNREAD_REPLY_HOURS", "SMTP_PORT")
 POSITIVE_SETTINGS = ("SCHEDULER_INTERVAL", "SEGMENTS_PER_SECOND", "SEND_CONCURRENCY",
                      "MAX_SEND_ATTEMPTS", "NUMBER_RECONFIRM_DAYS", "SESSION_IDLE_MINUTES",
-                     "HISTORY_PAGE_SIZE")
+                     "HISTORY_PAGE_SIZE", "UNREAD_REPLY_HOURS", "SMTP_PORT")
 MAX_UPLOAD_BYTES = 256 * 1024
-BOOLEAN_SETTINGS = ("RUN_SCHEDULER_IN_PROCESS",)
+BOOLEAN_SETTINGS = ("RUN_SCHEDULER_IN_PROCESS", "OUT_OF_HOURS_REPLY")
 
 
 def _boolean(value):
@@ -109,6 +120,7 @@ def validate(config, *, serving=True):
     if not 1 <= config.get("RETENTION_DAYS", 365) <= 36500:
         raise SettingsError("RETENTION_DAYS must be a number of days from 1 to 36500, "
                             f"not {config.get('RETENTION_DAYS')!r}.")
+    validate_team(config)
     if config["SMS_BACKEND"] not in ("console", "twilio"):
         raise SettingsError("SMS_BACKEND must be 'console' or 'twilio'.")
     if config["SMS_BACKEND"] == "twilio":
@@ -119,6 +131,24 @@ def validate(config, *, serving=True):
         if missing:
             raise SettingsError("SMS_BACKEND is twilio but these are not set: "
                                 + ", ".join(missing) + ".")
+
+
+def validate_team(config):
+    """Working hours, the out-of-hours reply and email (issue 14)."""
+    try:
+        hours = parse_hours(config.get("WORKING_HOURS", ""))
+    except InvalidWindow as error:
+        raise SettingsError(f"WORKING_HOURS: {error}.")
+    if config.get("OUT_OF_HOURS_REPLY") and hours is None:
+        raise SettingsError("OUT_OF_HOURS_REPLY is on but WORKING_HOURS is not set, so Mend "
+                            "cannot tell when the service is closed. Set WORKING_HOURS, "
+                            "such as 'Mon-Fri 09:00-17:00'.")
+    if config.get("MAIL_BACKEND", "console") not in ("console", "smtp"):
+        raise SettingsError("MAIL_BACKEND must be 'console' or 'smtp'.")
+    if config.get("SMTP_SECURITY", "starttls") not in ("starttls", "ssl", "none"):
+        raise SettingsError("SMTP_SECURITY must be 'starttls', 'ssl' or 'none'.")
+    if config.get("MAIL_BACKEND") == "smtp" and not config.get("SMTP_HOST"):
+        raise SettingsError("MAIL_BACKEND is smtp but SMTP_HOST is not set.")
 
 
 def flask_config(config):

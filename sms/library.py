@@ -18,13 +18,17 @@ SITUATIONS = {
     "i-got-it-wrong": "I got something wrong",
     "after-a-break": "Checking in after a break",
     "thank-you-for-telling-me": "Thanking them for telling me how they felt",
+    # Sent by Mend itself, never offered on the compose page (sms.team.SENT_BY_MEND)
+    "out-of-hours": "Mend's reply when a text arrives out of hours",
+    "moving-on": "Handing over to a new key worker",
 }
 STRATEGIES = ("validate", "invite to talk", "own my part", "clarify a misunderstanding",
               "offer choice", "door stays open")
 
 
 # What a template is checked and shown with: a short name, a first name, a real date.
-TYPICAL_VALUES = {"name": "Alex", "worker": "Sam", "next_meeting": "Tuesday 3 December at 2pm"}
+TYPICAL_VALUES = {"name": "Alex", "worker": "Sam", "next_meeting": "Tuesday 3 December at 2pm",
+                  "new_worker": "Jo"}
 TYPICAL_PERSONAL = "I hope the week has been kind to you."
 REQUIRED_PLACEHOLDERS = ("name", "worker")
 

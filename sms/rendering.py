@@ -17,6 +17,7 @@ PLACEHOLDERS = {
     "service": "the service name (only when the person agreed it may be named)",
     "next_meeting": "next meeting",
     "personal": "personal line",
+    "new_worker": "the new key worker's first name (at a handover)",
 }
 OPTIONAL_PLACEHOLDERS = {"personal", "service"}  # service is empty when it may not be named
 FILLED_BY_WORKER = ("next_meeting", "personal")

@@ -28,6 +28,9 @@ ACTIONS = (
     "audit.message_viewed", "audit.history_viewed", "audit.dashboard_viewed",
     "audit.exported",
     "alert.raised", "alert.cleared", "retention.run", "database.backed_up",
+    # issue 14: cover, handover, a number that is no longer theirs, unread replies
+    "contact.number_held", "contact.number_hold_lifted", "contact.handed_over",
+    "message.re_signed", "cover.set", "cover.ended", "inbound.unread_alert_sent",
 )
 _HASHED_COLUMNS = ("id", "at", "actor_type", "actor_id", "action", "subject_type",
                    "subject_id", "detail")

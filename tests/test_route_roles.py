@@ -50,6 +50,11 @@ ROUTE_ROLES = {
     "audit.reveal_number": {"admin"},
     "audit.dashboard": {"reviewer", "admin"},
     "audit.chart_stylesheet": {"reviewer", "admin"},
+    "team.cover_index": {"worker", "admin"},       # a worker for their own people; an admin for anyone
+    "team.end_cover": {"worker", "admin"},
+    "team.handover_person": {"reviewer", "admin"},  # a team lead or a service manager
+    "team.unread_replies": {"reviewer", "admin"},
+    "team.number_checked": STAFF,                  # within the caseload (or cover)
 }
 TWILIO_ONLY = {"twilio"}
 ROLES = ("anonymous", "worker", "reviewer", "admin")
@@ -75,7 +80,7 @@ def sample_ids(app, user_ids, db):
         body="Hi", encoding="GSM-7", characters=2, parts=1, warnings=[],
         scheduled_for=datetime(2030, 1, 1, 12, tzinfo=timezone.utc))
     return {"contact_id": contact_id, "message_id": message_id, "filename": "mend.css",
-            "template_id": "door-stays-open", "number": 1, "inbound_id": 1}
+            "template_id": "door-stays-open", "number": 1, "inbound_id": 1, "cover_id": 1}
 
 
 def client_as(app, role):

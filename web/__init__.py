@@ -16,7 +16,7 @@ class DatabaseIdConverter(IntegerConverter):
 def register(app):
     from . import (admin, audit, auth, compose, contacts, dashboard, database, errors,
                    formatting, health, inbox, logging_setup, messages, security,
-                   sms_templates, webhooks)
+                   sms_templates, team, webhooks)
 
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     logging_setup.init_app(app)
@@ -26,5 +26,5 @@ def register(app):
     errors.init_app(app)
     formatting.init_app(app)
     for blueprint in (admin.bp, auth.bp, dashboard.bp, contacts.bp, compose.bp, health.bp,
-                      inbox.bp, messages.bp, sms_templates.bp, webhooks.bp, audit.bp):
+                      inbox.bp, messages.bp, sms_templates.bp, webhooks.bp, audit.bp, team.bp):
         app.register_blueprint(blueprint)

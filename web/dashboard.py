@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from storage import contacts, inbound, messages
 
+from . import team
 from .auth import role_required
 from .database import get_db
 
@@ -31,4 +32,5 @@ def index():
         withdrawn=[c for c in caseload if c["consent_state"] == "withdrawn"],
         unread=inbound.unread_for_key_worker(db, current_user.id),
         unmatched_count=len(inbound.unmatched(db)) if current_user.role == "admin" else 0,
+        **team.cover_panel(db),
     )
