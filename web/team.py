@@ -3,10 +3,12 @@ held number in person. Views read their form, call one workflow, flash, redirect
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import (BooleanField, RadioField, SelectChoice, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, Length, StopValidation
 
 from actions import cover, handover, number_hold, reply_alerts
+from sms.team import parse_day
 from storage import team, users
 
 from .auth import role_required
@@ -15,22 +17,27 @@ from .database import get_db
 
 bp = Blueprint("team", __name__, url_prefix="/team")
 
-DATE_FORMAT = "%Y-%m-%d"
+class Day:
+    """A date typed or picked as YYYY-MM-DD; leaves the date on `field.day`."""
+
+    def __init__(self, missing):
+        self.missing = missing
+
+    def __call__(self, form, field):
+        if not (field.data or "").strip():
+            raise StopValidation(self.missing)
+        field.day = parse_day(field.data)
+        if field.day is None:
+            raise StopValidation("Enter a date, such as 2026-12-24.")
 
 
 class CoverForm(FlaskForm):
     key_worker_id = SelectField("Whose people", coerce=int, validate_choice=True)
     cover_worker_id = SelectField("Who covers them", coerce=int, validate_choice=True)
-    starts_on = DateField("First day of cover", format=DATE_FORMAT, validators=[
-        InputRequired("Enter the first day of cover.")])
-    ends_on = DateField("Last day of cover", format=DATE_FORMAT, validators=[
-        InputRequired("Enter the last day of cover.")])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for date_field in (self.starts_on, self.ends_on):
-            # WTForms' own message for an unreadable date is "Not a valid date value."
-            date_field.messages = {"invalid": "Enter a date, such as 2026-12-24."}
+    starts_on = StringField("First day of cover", validators=[
+        Day("Enter the first day of cover."), Length(max=20)])
+    ends_on = StringField("Last day of cover", validators=[
+        Day("Enter the last day of cover."), Length(max=20)])
 
 
 class EndCoverForm(FlaskForm):
@@ -89,7 +96,7 @@ def cover_index():
         return cover_page(db, form, 400 if form.is_submitted() else 200)
     result = cover.set_cover(db, key_worker_id=form.key_worker_id.data,
                              cover_worker_id=form.cover_worker_id.data,
-                             starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                             starts_on=form.starts_on.day, ends_on=form.ends_on.day,
                              user_id=current_user.id, role=current_user.role,
                              today=service().today())
     if result.problem:
