@@ -83,9 +83,8 @@ def test_the_moving_on_text_comes_from_the_outgoing_worker_and_names_the_new_one
     assert response.status_code == 302
     [notice] = [m for m in messages.for_contact(db, alex) if m["purpose"] == "handover"]
     assert notice["body"] == (
-        "Hi Alex, it's Sam. I'm moving on from my role, and Jo will be your worker from now. "
-        "I've valued working with you. Jo will be in touch, and you can tell them what works "
-        "for you. No need to reply.")
+        "Hi Alex, it's Sam. I'm moving on from my role. Jo will be your worker now and will "
+        "be in touch. No need to reply.")
     assert (notice["worker_id"], notice["status"]) == (user_ids["worker"], "scheduled")
 
 
