@@ -136,7 +136,7 @@ def test_ordinary_kind_words_are_not_flagged(innocent):
     ("Hi {{ name }}, it's {{ worker }}. {{ phone }}", [
         ("unknown-placeholder", "{{ phone }} is not a placeholder Mend knows. Use {{ name }}, "
                                 "{{ worker }}, {{ service }}, {{ next_meeting }}, "
-                                "{{ personal }}.")]),
+                                "{{ personal }}, {{ new_worker }}.")]),
     ("Hi {{ name }}, I'm here.", [
         ("missing-placeholder", "Use {{ worker }}: every text says who it is for and who is "
                                 "texting."),

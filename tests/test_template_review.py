@@ -166,7 +166,7 @@ def test_a_settled_version_cannot_be_reviewed_again(reviewer, second_reviewer, d
      "often shared or checked by others: leave it out."),
     ({"body": "Hi {{ name }}, it's {{ worker }}. {{ phone }}"},
      "{{ phone }} is not a placeholder Mend knows. Use {{ name }}, {{ worker }}, "
-     "{{ service }}, {{ next_meeting }}, {{ personal }}."),
+     "{{ service }}, {{ next_meeting }}, {{ personal }}, {{ new_worker }}."),
     ({"body": "Hi {{ name }}, it's {{ worker }}. {{ ''.__class__ }}"},
      "The template cannot be read: use only placeholders like {{ name }} and "
      "{% if personal %}...{% endif %} around them."),
