@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sms.send_window import InvalidWindow, parse_window
 from sms.service import parse_morning
+from sms.service_hours import parse_hours
 
 
 class SettingsError(RuntimeError):
@@ -50,19 +51,31 @@ DEFAULTS = {
     "AUDIT_CHECKPOINT_KEY": "",  # empty: no audit checkpoints
     "AUDIT_CHECKPOINT_DIR": "",  # default: instance/audit-checkpoints
     "AUDIT_CHECKPOINT_MINUTES": "60",
+    "WORKING_HOURS": "",
+    "OUT_OF_HOURS_REPLY": "0",
+    "UNREAD_REPLY_HOURS": "24",
+    "MAIL_BACKEND": "console",
+    "MAIL_FROM": "mend@localhost",
+    "SMTP_HOST": "localhost",
+    "SMTP_PORT": "587",
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_SECURITY": "starttls",
 }
 INTEGER_SETTINGS = ("SCHEDULER_INTERVAL", "STALE_AFTER_SECONDS",
                     "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "TRUST_PROXY",
                     "SEGMENTS_PER_SECOND", "SEND_CONCURRENCY", "MAX_SEND_ATTEMPTS",
                     "NUMBER_RECONFIRM_DAYS", "RETENTION_DAYS", "SESSION_IDLE_MINUTES",
-                    "HISTORY_PAGE_SIZE", "AUDIT_CHECKPOINT_MINUTES")
+                    "HISTORY_PAGE_SIZE", "AUDIT_CHECKPOINT_MINUTES", "UNREAD_REPLY_HOURS",
+                    "SMTP_PORT")
 POSITIVE_SETTINGS = ("SCHEDULER_INTERVAL", "SEGMENTS_PER_SECOND", "SEND_CONCURRENCY",
                      "MAX_SEND_ATTEMPTS", "NUMBER_RECONFIRM_DAYS", "SESSION_IDLE_MINUTES",
-                     "HISTORY_PAGE_SIZE", "AUDIT_CHECKPOINT_MINUTES")
+                     "HISTORY_PAGE_SIZE", "AUDIT_CHECKPOINT_MINUTES", "UNREAD_REPLY_HOURS",
+                     "SMTP_PORT")
 MIN_CHECKPOINT_KEY_LENGTH = 32
 REPLICA_SCHEMES = ("file", "s3", "gs", "abs", "sftp")  # Litestream's replica types
 MAX_UPLOAD_BYTES = 256 * 1024
-BOOLEAN_SETTINGS = ("RUN_SCHEDULER_IN_PROCESS",)
+BOOLEAN_SETTINGS = ("RUN_SCHEDULER_IN_PROCESS", "OUT_OF_HOURS_REPLY")
 
 
 def _boolean(value):
@@ -137,6 +150,7 @@ def validate(config, *, serving=True):
             f"REPLICA_URL {replica!r} is not a replica Litestream knows: use "
             "file:///path/to/folder for a folder, or s3://bucket/path for S3-compatible "
             "storage.")
+    validate_team(config)
     if config["SMS_BACKEND"] not in ("console", "twilio"):
         raise SettingsError("SMS_BACKEND must be 'console' or 'twilio'.")
     if config["SMS_BACKEND"] == "twilio":
@@ -147,6 +161,24 @@ def validate(config, *, serving=True):
         if missing:
             raise SettingsError("SMS_BACKEND is twilio but these are not set: "
                                 + ", ".join(missing) + ".")
+
+
+def validate_team(config):
+    """Working hours, the out-of-hours reply and email (issue 14)."""
+    try:
+        hours = parse_hours(config.get("WORKING_HOURS", ""))
+    except InvalidWindow as error:
+        raise SettingsError(f"WORKING_HOURS: {error}.")
+    if config.get("OUT_OF_HOURS_REPLY") and hours is None:
+        raise SettingsError("OUT_OF_HOURS_REPLY is on but WORKING_HOURS is not set, so Mend "
+                            "cannot tell when the service is closed. Set WORKING_HOURS, "
+                            "such as 'Mon-Fri 09:00-17:00'.")
+    if config.get("MAIL_BACKEND", "console") not in ("console", "smtp"):
+        raise SettingsError("MAIL_BACKEND must be 'console' or 'smtp'.")
+    if config.get("SMTP_SECURITY", "starttls") not in ("starttls", "ssl", "none"):
+        raise SettingsError("SMTP_SECURITY must be 'starttls', 'ssl' or 'none'.")
+    if config.get("MAIL_BACKEND") == "smtp" and not config.get("SMTP_HOST"):
+        raise SettingsError("MAIL_BACKEND is smtp but SMTP_HOST is not set.")
 
 
 def flask_config(config):

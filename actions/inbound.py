@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from sms import people as rules
 from sms.keywords import meaning_of
 from storage import contacts, events, inbound, messages
-from storage.connection import write_transaction
+from storage.connection import utc_now, write_transaction
 
-from . import consent, repair_links
+from . import consent, out_of_hours, repair_links
 
 STOP_REASON = "They texted STOP, so Mend will not text them."
 START_METHODS = {"START": "start_keyword", "UNSTOP": "start_keyword", "YES": "text_reply"}
@@ -26,6 +26,7 @@ class Received:
     replayed: bool = False
     consent_change: str | None = None
     cancelled: list = field(default_factory=list)
+    auto_reply: int | None = None  # the out-of-hours auto-reply scheduled, if any
 
     def summary(self):
         """For the log: what happened, with no number and no text."""
@@ -89,7 +90,9 @@ def grant_everyone_on_the_number(db, matched, keyword):
     return changed
 
 
-def receive_text(db, *, provider_sid, from_number, body):
+def receive_text(db, *, provider_sid, from_number, body, service=None):
+    """Store a text a person sent and act on it. `service` (sms.service.Service) lets
+    the out-of-hours auto-reply run; without it none is sent."""
     meaning = meaning_of(body)
     with write_transaction(db):
         if inbound.is_recorded(db, provider_sid):
@@ -118,6 +121,10 @@ def receive_text(db, *, provider_sid, from_number, body):
         repair_links.text_received(db, inbound_id=received.inbound_id, kind=meaning.kind,
                                    contact_id=contact["id"] if contact else None,
                                    everyone_on_number=[c["id"] for c in matched])
+        if service is not None:  # issue 14: one reviewed auto-reply while the service is closed
+            received.auto_reply = out_of_hours.reply_if_closed(
+                db, contact and contacts.get(db, contact["id"]), kind=meaning.kind,
+                received_at=utc_now(), service=service)
     return received
 
 

@@ -28,8 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from actions import consent
-from sms import people, send_window, twilio_errors
+from actions import consent, number_hold
+from sms import people, send_window, team, twilio_errors
 from sms.gateways import (Ambiguous, BadNumber, CredentialsRejected, LookupFailed,
                           RecipientOptedOut, RetryLater, SendError)
 from storage import alerts, contacts, delivery, events, messages, scheduler_ticks
@@ -119,6 +119,9 @@ def recheck(db, message, now, settings, contact=None):
     due = from_db_time(message["scheduled_for"])
     if now - due > settings.stale_after:
         return gave_up(message, "expired"), STALE, None
+    if contact["number_flag"]:  # issue 14: held until the number is checked in person
+        return ("scheduled", team.held_reason(contact["number_flag"]),
+                due + settings.stale_after + timedelta(seconds=1))
     window = people.window_for(contact, settings.window)
     if window is None:
         return gave_up(message, "expired"), NO_OVERLAP, None
@@ -374,6 +377,8 @@ class _Dispatch:
                             error_code=error.code, detail={"error_code": error.code})
             delivery.flag_number(self.db, message["contact_id"], flag=error.reason,
                                  message_id=message_id)
+            number_hold.after_failure(self.db, message["contact_id"], error_code=error.code,
+                                      message_id=message_id)
             self.result.failed += 1
         elif isinstance(error, RecipientOptedOut):
             self._provider_blocked(message, error)

@@ -14,9 +14,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from filelock import FileLock, Timeout
 
-from actions import maintenance, repairs
+from actions import maintenance, repairs, reply_alerts
 from sms import send_window
 from sms.gateways import ConsoleGateway
+from sms.mail import MailSettings, mailer_for
+from sms.service import Service
 from storage import alerts
 from storage.connection import connect
 
@@ -198,6 +200,35 @@ def add_jobs(scheduler, ticker, config):
     scheduler.add_job(RepairSweepJob(config), "interval", hours=1, id="repair_sweep",
                       max_instances=1, coalesce=True, misfire_grace_time=3600)
     _add_checkpoint_job(scheduler, config)
+    _add_unread_reply_job(scheduler, config)
+
+
+class UnreadReplyJob:
+    """Issue 14: email the key worker and any cover worker about replies left unread."""
+
+    def __init__(self, config):
+        self.config = config
+        self.service = Service.from_config(config)
+        self.mailer = mailer_for(MailSettings.from_config(config))
+
+    def __call__(self):
+        db = connect(self.config["DATABASE_PATH"])
+        try:
+            run = reply_alerts.send_unread_alerts(db, self.service, self.mailer,
+                                                  base_url=self.config["PUBLIC_BASE_URL"])
+            if run.emailed or run.failed:
+                log.info("unread replies: emailed about %s, mail server refused %s",
+                         len(run.emailed), len(run.failed))
+        except Exception:  # noqa: BLE001 - a failed check must not stop the scheduler
+            log.exception("unread reply check failed")
+        finally:
+            db.close()
+
+
+def _add_unread_reply_job(scheduler, config):
+    """Every 10 minutes; a missed run is simply the next one."""
+    scheduler.add_job(UnreadReplyJob(config), "interval", minutes=10, id="unread_replies",
+                      max_instances=1, coalesce=True, misfire_grace_time=600)
 
 
 def prepare(ticker, echo):

@@ -30,13 +30,19 @@ SITUATIONS = {
     "i-got-it-wrong": "I got something wrong",
     "after-a-break": "Checking in after a break",
     "thank-you-for-telling-me": "Thanking them for telling me how they felt",
+    # Sent by Mend itself, never offered on the compose page (sms.team.SENT_BY_MEND)
+    "out-of-hours": "Mend's reply when a text arrives out of hours",
+    "moving-on": "Handing over to a new key worker",
 }
+# The texts Mend sends itself (no worker writes them, so they have no personal line).
+SENT_BY_MEND = frozenset({"out-of-hours", "moving-on"})
 STRATEGIES = ("validate", "invite to talk", "own my part", "clarify a misunderstanding",
               "offer choice", "door stays open")
 
 
 # What a template is checked and shown with: a short name, a first name, a real date.
-TYPICAL_VALUES = {"name": "Alex", "worker": "Sam", "next_meeting": "Tuesday 3 December at 2pm"}
+TYPICAL_VALUES = {"name": "Alex", "worker": "Sam", "next_meeting": "Tuesday 3 December at 2pm",
+                  "new_worker": "Jo"}
 TYPICAL_PERSONAL = "I hope the week has been kind to you."
 REQUIRED_PLACEHOLDERS = ("name", "worker")
 
@@ -51,7 +57,7 @@ def typical_render(body, *, service_name, service_allowed=True, personal=""):
     return render_text(body, values)
 
 
-def body_findings(body, *, service_name):
+def body_findings(body, *, service_name, situation=None):
     """Every reason a template body cannot be approved, as checks.Finding objects.
 
     The body is rendered with typical values four ways (service named or not, with
@@ -72,7 +78,12 @@ def body_findings(body, *, service_name):
                                f"Use {{{name}}}: every text says who it is for and "
                                "who is texting.")
                 for name in REQUIRED_PLACEHOLDERS if name not in used]
-    if names.count("personal") != 1:
+    if situation in SENT_BY_MEND:
+        if "personal" in used:
+            findings.append(checks.Finding(
+                "personal-place", "Mend sends this text itself, so it has no worker's line: "
+                                  "take out {personal}."))
+    elif names.count("personal") != 1:
         findings.append(checks.Finding(
             "personal-place", "Mark the one place where the worker's own line goes with "
                               "{personal}" + (" (it is there more than once)."
@@ -151,7 +162,8 @@ def check_library(folder, *, service_name):
         if fields and fields["body"]:
             problems.extend(LibraryProblem(path.name, "body", finding.message)
                             for finding in body_findings(fields["body"],
-                                                         service_name=service_name))
+                                                         service_name=service_name,
+                                                         situation=fields.get("situation")))
     return problems
 
 

@@ -12,10 +12,12 @@ from .labels import CONSENT_STATE_LABELS
 OPTED_OUT_BY_TEXT = ("stop_keyword", "provider_blocked")
 
 
-def in_caseload(key_worker_id, *, user_id, sees_everyone):
+def in_caseload(key_worker_id, *, user_id, sees_everyone, covering=frozenset()):
     """The caseload rule: a worker sees only the people they key-work (and their texts
-    and replies); reviewers and admins see everyone."""
-    return sees_everyone or key_worker_id == user_id
+    and replies), and, while they cover for colleagues, those colleagues' people
+    (`covering`: the key workers they cover today); reviewers and admins see everyone.
+    Cover and handover are the only ways to widen it."""
+    return sees_everyone or key_worker_id == user_id or key_worker_id in covering
 
 
 def safe_hours_of(contact):

@@ -31,11 +31,12 @@ PLACEHOLDERS = {
     "next_meeting": "your next meeting with them, written out like “Tuesday 3 December at 2pm”",
     "personal": ("where the worker's own line goes (one place; when they leave it empty it "
                  "disappears with the space after it)"),
+    "new_worker": "the new key worker's first name (in the text Mend sends at a handover)",
 }
 # What a worker is asked to fill in, in words, when a template uses it.
 FIELD_NAMES = {"name": "their preferred name", "worker": "your first name",
                "next_meeting": "next meeting", "personal": "personal line"}
-VALUE_NAMES = ("name", "worker", "service", "next_meeting", "personal")
+VALUE_NAMES = ("name", "worker", "service", "next_meeting", "personal", "new_worker")
 OPTIONAL_PLACEHOLDERS = {"personal", "service"}  # service is empty when it may not be named
 FILLED_BY_WORKER = ("next_meeting", "personal")
 

@@ -92,8 +92,10 @@ def kind_of(situation):
 
 
 def situation_choices():
-    """(slug, label) for the start form: the library's situations with their kind."""
-    return [(slug, f"{label} ({SITUATION_KINDS[slug]})") for slug, label in SITUATIONS.items()]
+    """(slug, label) for the start form: the library's situations with their kind (not
+    the ones only Mend itself texts about, such as the out-of-hours reply)."""
+    return [(slug, f"{label} ({SITUATION_KINDS[slug]})") for slug, label in SITUATIONS.items()
+            if slug in SITUATION_KINDS]
 
 
 def mentions_name(text, name):

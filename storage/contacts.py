@@ -42,13 +42,14 @@ def get(db, contact_id):
     return rows[0] if rows else None
 
 
-def listing(db, *, key_worker_id=None):
-    """Contacts not erased, with their current consent; one worker's caseload if given."""
+def listing(db, *, key_worker_id=None, covering=()):
+    """Contacts not erased, with their current consent; one worker's caseload if given
+    (with the caseloads of the key workers in `covering`, whom they cover today)."""
     where = "contacts.erased_at IS NULL"
     params = []
     if key_worker_id is not None:
-        where += " AND contacts.key_worker_id = ?"
-        params.append(key_worker_id)
+        params = [key_worker_id, *covering]
+        where += f" AND contacts.key_worker_id IN ({','.join('?' for _ in params)})"
     return list(db.query(
         f"SELECT contacts.*, {_CURRENT_CONSENT} AS consent_state,"
         " users.name AS key_worker_name"

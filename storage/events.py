@@ -37,6 +37,9 @@ ACTIONS = (
     "repair.ledger_viewed", "repair.ledger_exported", "repair.practice_viewed",
     "demo.loaded",
     "database.restored", "message.lookup_after_restore",
+    # issue 14: cover, handover, a number that is no longer theirs, unread replies
+    "contact.number_held", "contact.number_hold_lifted", "contact.handed_over",
+    "message.re_signed", "cover.set", "cover.ended", "inbound.unread_alert_sent",
 )
 _HASHED_COLUMNS = ("id", "at", "actor_type", "actor_id", "action", "subject_type",
                    "subject_id", "detail")

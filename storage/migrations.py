@@ -614,6 +614,61 @@ def m020_repairs(db):
 
 
 @migrations()
+def m030_cover_and_unread_alerts(db):
+    """Cover (issue 14): who covers whose caseload between two service-local dates, and
+    when Mend emailed about a reply left unread. Neither holds words about a person."""
+    for statement in (
+        """CREATE TABLE cover_periods (
+            id INTEGER PRIMARY KEY,
+            key_worker_id INTEGER NOT NULL REFERENCES users (id),
+            cover_worker_id INTEGER NOT NULL REFERENCES users (id),
+            starts_on TEXT NOT NULL,
+            ends_on TEXT NOT NULL,
+            created_by INTEGER NOT NULL REFERENCES users (id),
+            created_at TEXT NOT NULL,
+            ended_at TEXT,
+            ended_by INTEGER REFERENCES users (id),
+            CHECK (key_worker_id != cover_worker_id),
+            CHECK (starts_on <= ends_on)
+        )""",
+        "CREATE INDEX cover_by_cover_worker ON cover_periods (cover_worker_id, ends_on)",
+        "CREATE INDEX cover_by_key_worker ON cover_periods (key_worker_id, ends_on)",
+        "ALTER TABLE inbound_messages ADD COLUMN unread_alert_at TEXT",
+    ):
+        db.execute(statement)
+
+
+@migrations()
+def m031_texts_mend_sends_for_the_team(db):
+    """Two more purposes for a text: the out-of-hours auto-reply and the "I am moving
+    on" text at a handover, so neither is edited, de-duplicated or counted as a repair.
+
+    SQLite cannot alter a CHECK constraint. Widening one (every stored row still
+    passes) is the "simpler procedure" in SQLite's ALTER TABLE documentation (section
+    "Making Other Kinds Of Table Schema Changes"): rewrite the table's SQL in
+    sqlite_schema under writable_schema, bump schema_version, check integrity. No row
+    is copied, so columns added by other migrations are kept as they are.
+    """
+    old = "CHECK (purpose IN ('repair', 'consent_request'))"
+    new = "CHECK (purpose IN ('repair', 'consent_request', 'out_of_hours', 'handover'))"
+    version = db.execute("PRAGMA schema_version").fetchone()[0]
+    db.execute("PRAGMA writable_schema = ON")
+    try:
+        changed = db.execute(
+            "UPDATE sqlite_master SET sql = replace(sql, ?, ?)"
+            " WHERE type = 'table' AND name = 'messages' AND instr(sql, ?) > 0",
+            [old, new, old]).rowcount
+        db.execute(f"PRAGMA schema_version = {int(version) + 1}")
+    finally:
+        db.execute("PRAGMA writable_schema = OFF")
+    if changed != 1:
+        raise RuntimeError("messages.purpose: the CHECK constraint to widen was not found")
+    problem = db.execute("PRAGMA integrity_check").fetchone()[0]
+    if problem != "ok":
+        raise RuntimeError(f"integrity_check after widening messages.purpose: {problem}")
+
+
+@migrations()
 def m040_send_started(db):
     """When the dispatcher let a claimed text's request leave, written and committed
     before the request: after a crash, a claimed text without it never reached the

@@ -132,7 +132,7 @@ def test_ordinary_kind_words_are_not_flagged(innocent):
     assert findings_for(GOOD.replace("No need to reply.", innocent)) == []
 
 
-PLACES = "Placeholders are {name}, {worker}, {next_meeting}, {personal}."
+PLACES = "Placeholders are {name}, {worker}, {next_meeting}, {personal}, {new_worker}."
 
 
 @pytest.mark.parametrize("body, findings", [

@@ -438,7 +438,7 @@ def test_a_number_that_cannot_take_texts_fails_with_a_reason_and_is_flagged(
         ("failed", reason, code)
     assert contacts.get(db, contact_id)["number_flag"] == reason
     assert [e["action"] for e in events.for_subject(db, "contact", contact_id)] == \
-        ["contact.number_flagged"]
+        ["contact.number_flagged", "contact.number_held"]  # issue 14: their texts are held
 
 
 def test_a_person_who_texted_stop_to_the_provider_has_consent_withdrawn(

@@ -33,6 +33,7 @@ from web import admin as admin_views
 from web import audit as audit_views
 from web import repairs as repair_views
 from web import sms_templates as template_views
+from web import team as team_views
 
 EXAMPLES_PER_FORM = 50
 EXAMPLES_PER_RICH_FORM = 120
@@ -109,6 +110,14 @@ class World:
                                    answers={"how_it_felt": "Unsettled."})
         return repair_id
 
+    def new_cover(self):
+        from datetime import date
+        from storage import team
+        return team.create_cover(self.db, key_worker_id=self.ids["worker"],
+                                 cover_worker_id=self.ids["other_worker"],
+                                 starts_on=date.today(), ends_on=date.today() + timedelta(days=3),
+                                 created_by=self.ids["worker"])
+
     def new_template(self, status="approved", author="second_reviewer"):
         template_id = f"fuzz-template-{next(_serial)}"
         version_id = sms_templates.create_draft(
@@ -173,6 +182,10 @@ def field_values(name, unbound, world):
     if name in ("reviewer_id", "repair_id"):
         return ids_or_junk([world.ids["reviewer"], world.ids["second_reviewer"],
                             world.ids["worker"]])
+    if name in ("cover_worker_id", "new_worker_id"):
+        return ids_or_junk([world.ids["worker"], world.ids["other_worker"], world.ids["admin"]])
+    if name in ("starts_on", "ends_on"):
+        return st.one_of(st.dates().map(str), datetimes_typed(), free_text())
     if kind in ("SelectField", "RadioField") and choices_of(unbound):
         return st.one_of(st.sampled_from(choices_of(unbound)), free_text())
     if kind == "BooleanField":
@@ -239,6 +252,11 @@ def valid_values(name, unbound, world):
         "reviewer_id": st.just(str(world.ids["reviewer"])),
         "back_to": st.sampled_from(["", "dashboard"]),
         "repair_id": st.just(""),
+        "cover_worker_id": st.just(str(world.ids["other_worker"])),
+        "new_worker_id": st.just(str(world.ids["other_worker"])),
+        "starts_on": st.integers(0, 3).map(lambda n: str(utc_now().date() + timedelta(days=n))),
+        "ends_on": st.integers(3, 30).map(lambda n: str(utc_now().date() + timedelta(days=n))),
+        "cancel_reason": st.sampled_from(["", "Jo will write her own."]),
     }
     if name in plausible:
         return plausible[name]
@@ -352,6 +370,16 @@ FORMS = {
     "admin.reset_password": FormSpec(
         "admin", admin_views.ResetPasswordForm,
         lambda w, d: f"/admin/users/{d.draw(path_id(w.ids['other_worker']))}/reset-password"),
+    "team.cover_index": FormSpec("worker", team_views.CoverForm, lambda w, d: "/team/cover"),
+    "team.end_cover": FormSpec(
+        "worker", team_views.EndCoverForm,
+        lambda w, d: f"/team/cover/{d.draw(path_id(w.new_cover()))}/end"),
+    "team.handover_person": FormSpec(
+        "admin", team_views.HandoverForm,
+        lambda w, d: f"/team/people/{d.draw(path_id(w.new_contact()))}/handover"),
+    "team.number_checked": FormSpec(
+        "worker", team_views.NumberCheckedForm,
+        lambda w, d: f"/team/people/{d.draw(path_id(w.new_contact()))}/number-checked"),
     "sms_templates.retire": FormSpec(
         "reviewer", template_views.RetireForm,
         lambda w, d: f"/templates/{d.draw(template_path(w.new_template()))}/retire"),

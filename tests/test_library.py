@@ -8,6 +8,7 @@ import pytest
 from sms.library import (SITUATIONS, STRATEGIES, TYPICAL_PERSONAL, read_library,
                          typical_render)
 from actions import templates as workflows
+from sms.team import SENT_BY_MEND
 from storage import events, sms_templates, users
 from storage.connection import connect
 from storage.migrations import upgrade
@@ -31,7 +32,8 @@ def test_the_library_has_at_least_twelve_templates_covering_every_situation():
     assert set(STARTER_IDS) <= {t["id"] for t in templates}
 
 
-@pytest.mark.parametrize("fields", library(), ids=lambda fields: fields["id"])
+@pytest.mark.parametrize("fields", [t for t in library() if t["situation"] not in SENT_BY_MEND],
+                         ids=lambda fields: fields["id"])
 def test_each_template_fits_one_part_with_typical_values_and_two_with_a_personal_line(fields):
     for allowed in (True, False):
         plain = typical_render(fields["body"], service_name="Mend", service_allowed=allowed)
@@ -224,3 +226,13 @@ def test_the_demo_reviewer_approves_the_starters_saying_it_is_for_the_demo(fresh
                                " FROM template_versions"))
     assert rows == [{"status": "approved", "reviewed_by": demo["id"],
                      "review_note": workflows.DEMO_APPROVAL_NOTE}]
+
+
+@pytest.mark.parametrize("template_id, parts", [("moving-on", 1), ("out-of-hours-reply", 2)])
+def test_the_texts_mend_sends_itself_stay_short(template_id, parts):
+    """The auto-reply names two helplines, so it takes two parts; the moving-on text one."""
+    fields = next(t for t in library() if t["id"] == template_id)
+    for allowed in (True, False):
+        rendered = typical_render(fields["body"], service_name="Riverside Outreach",
+                                  service_allowed=allowed)
+        assert (rendered.encoding, rendered.parts) == ("GSM-7", parts), rendered.body

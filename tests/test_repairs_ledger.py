@@ -13,7 +13,7 @@ from actions import demo as demo_actions
 from actions import maintenance
 from actions import repairs as workflows
 from sms import repairs as rules
-from sms.library import SITUATIONS
+from sms.library import SENT_BY_MEND, SITUATIONS
 from storage import events, repairs
 from storage.connection import checkpoint_and_truncate_wal
 from tests.harness.pages import add_contact, contact_id_from, post_form
@@ -23,7 +23,7 @@ NOW = datetime(2026, 11, 25, 11, 0, tzinfo=timezone.utc)
 
 
 def test_every_situation_in_the_library_is_a_withdrawal_or_a_confrontation():
-    assert set(rules.SITUATION_KINDS) == set(SITUATIONS)
+    assert set(rules.SITUATION_KINDS) == set(SITUATIONS) - SENT_BY_MEND
     assert set(rules.SITUATION_KINDS.values()) == {"withdrawal", "confrontation"}
 
 

@@ -69,6 +69,11 @@ ROUTE_ROLES = {
     "repairs.ledger": {"reviewer", "admin"},
     "repairs.ledger_export": {"reviewer", "admin"},
     "repairs.practice": {"reviewer"},
+    "team.cover_index": {"worker", "admin"},       # a worker for their own people; an admin for anyone
+    "team.end_cover": {"worker", "admin"},
+    "team.handover_person": {"reviewer", "admin"},  # a team lead or a service manager
+    "team.unread_replies": {"reviewer", "admin"},
+    "team.number_checked": STAFF,                  # within the caseload (or cover)
 }
 TWILIO_ONLY = {"twilio"}
 ROLES = ("anonymous", "worker", "reviewer", "admin")
@@ -99,7 +104,7 @@ def sample_ids(app, user_ids, db):
                              note="")
     return {"contact_id": contact_id, "message_id": message_id, "filename": "mend.css",
             "template_id": "door-stays-open", "number": 1, "inbound_id": 1,
-            "repair_id": repair_id, "user_id": user_ids["other_worker"]}
+            "repair_id": repair_id, "user_id": user_ids["other_worker"], "cover_id": 1}
 
 
 def client_as(app, role):

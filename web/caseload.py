@@ -1,11 +1,11 @@
 """Who may see what: the caseload rule (`sms.people.in_caseload`) applied to the
 current user, as helpers that answer 404 for anything outside it."""
-from flask import abort, current_app
+from flask import abort, current_app, g
 from flask_login import current_user
 
 from sms import people
 from sms.service import Service
-from storage import contacts, inbound, messages
+from storage import contacts, inbound, messages, team
 
 from .database import get_db
 
@@ -15,9 +15,18 @@ def service():
     return Service.from_config(current_app.config)
 
 
+def covering():
+    """The key workers the current user covers today (cover widens the caseload)."""
+    if "covering" not in g:
+        g.covering = team.covered_key_workers(get_db(), current_user.id,
+                                              today=service().today())
+    return g.covering
+
+
 def sees(key_worker_id):
     return people.in_caseload(key_worker_id, user_id=current_user.id,
-                              sees_everyone=current_user.sees_everyone)
+                              sees_everyone=current_user.sees_everyone,
+                              covering=covering())
 
 
 def visible(contact):
@@ -27,8 +36,9 @@ def visible(contact):
 
 def visible_contacts(db):
     """The people the current user may see: their caseload, or everyone."""
-    return contacts.listing(db, key_worker_id=None if current_user.sees_everyone
-                            else current_user.id)
+    if current_user.sees_everyone:
+        return contacts.listing(db)
+    return contacts.listing(db, key_worker_id=current_user.id, covering=covering())
 
 
 def contact_or_404(contact_id):

@@ -256,10 +256,10 @@ def edit(contact_id):
     form = EditContactForm(data=None if request.method == "POST" else {
         **contact, "phone": display(contact["phone"]),
         "ok_to_name_service": bool(contact["ok_to_name_service"])})
-    form.key_worker_id.choices = key_worker_choices(db)
-    if contact["key_worker_id"] not in [choice.value for choice in form.key_worker_id.choices]:
-        form.key_worker_id.choices.insert(0, SelectChoice(contact["key_worker_id"],
-                                                          contact["key_worker_name"]))
+    # A new key worker comes only through a handover (team.handover_person), which
+    # moves their waiting texts too; cover never changes who their key worker is.
+    form.key_worker_id.choices = [SelectChoice(contact["key_worker_id"],
+                                               contact["key_worker_name"])]
     duplicates = []
     if form.validate_on_submit():
         duplicates = duplicate_number_error(db, form, except_id=contact["id"])

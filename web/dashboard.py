@@ -7,6 +7,7 @@ from sms.repairs import meeting_question
 from storage import contacts, inbound, messages, repairs
 from storage.connection import from_db_time, utc_now
 
+from . import team
 from .auth import role_required
 from .caseload import service
 from .database import get_db
@@ -49,7 +50,7 @@ def index():
     db = get_db()
     lists = dashboard_lists(db)
     return render_template("dashboard.html", live_version=fingerprint(lists),
-                           meetings=meeting_questions(db), **lists)
+                           meetings=meeting_questions(db), **lists, **team.cover_panel(db))
 
 
 def meeting_questions(db):

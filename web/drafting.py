@@ -20,6 +20,7 @@ from actions.texts import Draft
 from sms import checks, encoding, people, scheduling
 from sms.library import SITUATIONS
 from sms.rendering import FIELD_NAMES, BadTemplate, MissingFields, placeholders_in, render_text
+from sms.team import SENT_BY_MEND
 from storage import contacts, messages, sms_templates
 from storage.connection import utc_now
 
@@ -60,8 +61,10 @@ def fill_choices(db, form, search=""):
     form.contact_id.choices = [SelectChoice("", "Choose a person")] + [
         SelectChoice(row["id"], row["preferred_name"]) for row in people_]
     form.situation.choices = [SelectChoice("", "Any situation")] + [
-        SelectChoice(slug, label) for slug, label in SITUATIONS.items()]
-    usable = sms_templates.usable_versions(db)
+        SelectChoice(slug, label) for slug, label in SITUATIONS.items()
+        if slug not in SENT_BY_MEND]
+    usable = [version for version in sms_templates.usable_versions(db)
+              if version["situation"] not in SENT_BY_MEND]  # Mend sends these itself
     recent = messages.recent_template_ids(db, current_user.id)
     rank = {template_id: index for index, template_id in enumerate(recent)}
     usable.sort(key=lambda v: (rank.get(v["template_id"], len(rank)), v["situation"], v["title"]))
@@ -102,7 +105,7 @@ def sendable_contact(db, form):
 
 def usable_version(db, form):
     version = sms_templates.get_version(db, form.template_version_id.data)
-    if version is None or version["status"] != "approved":
+    if version is None or version["status"] != "approved" or version["situation"] in SENT_BY_MEND:
         form.template_version_id.errors.append(
             "That template has not been approved for use. Choose another.")
         return None

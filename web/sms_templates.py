@@ -110,8 +110,9 @@ def waiting_for_review(db):
             [d for d in drafts if d["source"] != "library"])
 
 
-def findings_for(body):
-    return body_findings(body, service_name=current_app.config["SERVICE_NAME"])
+def findings_for(body, situation=None):
+    return body_findings(body, service_name=current_app.config["SERVICE_NAME"],
+                         situation=situation)
 
 
 @bp.route("/")
@@ -129,7 +130,7 @@ def library():
                   for row in in_use}, any_in_use=bool(in_use),
         waiting_examples={d["id"]: example(d["body"], service_allowed=False)
                           for d in starters + drafts},
-        checks={d["id"]: findings_for(d["body"]) for d in starters + drafts},
+        checks={d["id"]: findings_for(d["body"], d["situation"]) for d in starters + drafts},
         retired=[row for row in listing if row["retired_at"]], situations=SITUATIONS)
 
 
@@ -154,7 +155,8 @@ def show_version(template_id, number, *, review_form=None, status=200):
         "sms_templates/version.html", template=template, version=version, previous=previous,
         changes=field_changes(previous, version) if previous else [],
         examples=[example(version["body"], service_allowed=allowed) for allowed in (False, True)],
-        checks=findings_for(version["body"]) if version["status"] == "draft" else [],
+        checks=findings_for(version["body"], version["situation"])
+        if version["status"] == "draft" else [],
         in_use=sms_templates.usable_version_of(get_db(), template_id),
         review_form=review_form or ReviewForm(), status_labels=STATUS_LABELS,
         situations=SITUATIONS), status
@@ -168,7 +170,7 @@ def version(template_id, number):
 
 def findings_as_errors(form):
     """The checks a template must pass, as errors on the text field. True if any."""
-    for finding in findings_for(form.body.data):
+    for finding in findings_for(form.body.data, form.situation.data):
         form.body.errors.append(finding.message)
     return bool(form.body.errors)
 
@@ -250,7 +252,7 @@ def decision_is_complete(form, version):
     if form.decision.data == "reject" and not (form.note.data or "").strip():
         form.note.errors.append("Say why it is rejected, so the author knows what to change.")
     if form.decision.data == "approve":
-        for finding in findings_for(version["body"]):
+        for finding in findings_for(version["body"], version["situation"]):
             form.decision.errors.append(f"It cannot be approved: {finding.message}")
     return not (form.note.errors or form.decision.errors)
 

@@ -14,6 +14,7 @@ from twilio.request_validator import RequestValidator
 
 from actions.delivery import apply_status_callback
 from actions.inbound import receive_text
+from sms.service import Service
 
 from . import SQLITE_MAX_INTEGER
 from .database import get_db
@@ -184,6 +185,6 @@ def inbound_fields(form):
 def inbound():
     """A text from a person: store it, honour keywords, and never answer with a text."""
     fields = inbound_fields(request.form)
-    received = receive_text(get_db(), **fields)
+    received = receive_text(get_db(), **fields, service=Service.from_config(current_app.config))
     log.info("inbound %s: %s", fields["provider_sid"], received.summary())
     return empty_twiml()
