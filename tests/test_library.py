@@ -8,7 +8,7 @@ import pytest
 from sms.library import (SITUATIONS, STRATEGIES, TYPICAL_PERSONAL, read_library,
                          typical_render)
 from actions import templates as workflows
-from storage import events, sms_templates, users
+from storage import sms_templates, users
 from storage.connection import connect
 from storage.migrations import upgrade
 
