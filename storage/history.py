@@ -7,7 +7,6 @@ page costs what the first one does.
 import sqlite3
 from dataclasses import dataclass
 
-from .connection import to_db_time, utc_now, write_transaction
 
 REPLY_WINDOW_DAYS = 7
 

@@ -84,7 +84,7 @@ def test_a_checkpoint_signs_the_head_outside_the_database_and_verify_names_it(
     head = checkpoints.chain_head(db)
     assert (line["count"], line["head_hash"], line["kind"]) == (count, head[1], "manual")
     assert line["key_id"] == checkpoints.key_id(KEY) and KEY not in json.dumps(line)
-    assert f"Signed checkpoint: line 1 (manual)" in result.output
+    assert "Signed checkpoint: line 1 (manual)" in result.output
     assert f"audit checkpoint (manual): {count} event(s), head {head[1]}" in caplog.text
     verified = run(app, "audit", "verify")
     assert verified.exit_code == 0, verified.output
@@ -104,10 +104,10 @@ def test_deleting_the_newest_events_fails_verify_and_names_the_last_good_checkpo
 
     result = run(app, "audit", "verify")
     assert result.exit_code == 1
-    assert (f"The newest events were deleted: the checkpoint on line 2 (manual)" in result.output
+    assert ("The newest events were deleted: the checkpoint on line 2 (manual)" in result.output
             and f"covered {second} event(s), and the log now holds {second - 2}."
             in result.output)
-    assert f"Last good checkpoint: line 1 (manual)" in result.output
+    assert "Last good checkpoint: line 1 (manual)" in result.output
     assert f": {first} event(s)" in result.output
 
 

@@ -9,7 +9,7 @@ from sms.library import (SITUATIONS, STRATEGIES, TYPICAL_PERSONAL, read_library,
                          typical_render)
 from actions import templates as workflows
 from sms.team import SENT_BY_MEND
-from storage import events, sms_templates, users
+from storage import sms_templates, users
 from storage.connection import connect
 from storage.migrations import upgrade
 

@@ -10,7 +10,7 @@ import pytest
 from actions.accounts import password_matches
 from storage import events, users
 from tests.harness.database import ACCOUNTS, PASSWORD
-from tests.harness.pages import client_for, log_in, post_form
+from tests.harness.pages import log_in, post_form
 
 ROOT = Path(__file__).resolve().parent.parent
 NEW = "a new password for Sam"
