@@ -13,9 +13,10 @@ from sms import people as rules
 from sms import team as team_rules
 from sms.confirmation import confirmation_text
 from sms.rendering import BadTemplate, MissingFields, render_text
-from storage import contacts, events, inbound, messages, team, users
+from storage import contacts, events, inbound, messages, repairs, team, users
 from storage.connection import utc_now, write_transaction
 
+from . import repair_links
 from .out_of_hours import first_name, usable_version
 
 RE_SIGN = "re_sign"
@@ -34,11 +35,21 @@ class HandedOver:
     repairs: list = field(default_factory=list)
 
 
-def move_open_repairs(db, contact_id, *, from_worker_id, to_worker_id):
-    """HOOK for issue 13 (repairs): open repairs move to the new key worker here, in the
-    handover's transaction, returning their ids for the audit event. Repairs are not on
-    this branch, so there is nothing to move yet."""
-    return []
+def move_open_repairs(db, contact_id, *, from_worker_id, to_worker_id, user_id):
+    """The previous worker's open repairs with this person close as "not recorded"
+    (their follow-up texts cancelled, with the reason), in the handover's transaction;
+    returns their ids for the audit event.
+
+    A repair carries its worker's private reflection, so it does not pass to the new
+    worker; and once closed, the person's new replies no longer join it, so the
+    previous worker stops seeing them. The new worker starts their own repair."""
+    closed = []
+    for repair_id in repairs.open_ids_for_contact(db, contact_id):
+        if repairs.get(db, repair_id)["worker_id"] == from_worker_id and repair_links.close(
+                db, repair_id, ending="not_recorded", actor_type="user", actor_id=user_id,
+                detail={"handed_over_to": to_worker_id}):
+            closed.append(repair_id)
+    return closed
 
 
 def re_render(text, contact, *, worker_name, service):
@@ -164,7 +175,7 @@ def hand_over(db, contact_id, *, new_worker_id, scheduled, cancel_reason="", sen
             result.notice_id = _moving_on_text(db, contact, old=old, new=new,
                                                user_id=user_id, service=service)
         result.repairs = move_open_repairs(db, contact_id, from_worker_id=old["id"],
-                                           to_worker_id=new["id"])
+                                           to_worker_id=new["id"], user_id=user_id)
         events.record(db, action="contact.handed_over", subject_type="contact",
                       subject_id=contact_id, actor_type="user", actor_id=user_id,
                       detail={"from_worker_id": old["id"], "to_worker_id": new["id"],

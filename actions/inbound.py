@@ -124,7 +124,7 @@ def receive_text(db, *, provider_sid, from_number, body, service=None):
         if service is not None:  # issue 14: one reviewed auto-reply while the service is closed
             received.auto_reply = out_of_hours.reply_if_closed(
                 db, contact and contacts.get(db, contact["id"]), kind=meaning.kind,
-                received_at=utc_now(), service=service)
+                received_at=utc_now(), service=service, possible_stop=meaning.possible_stop)
     return received
 
 

@@ -17,7 +17,7 @@ from storage.connection import from_db_time, utc_now
 log = logging.getLogger("mend.out_of_hours")
 
 
-def reply_if_closed(db, contact, *, kind, received_at, service, now=None):
+def reply_if_closed(db, contact, *, kind, received_at, service, now=None, possible_stop=False):
     """Schedule the auto-reply when every rule allows one; returns its message id or None.
 
     `contact` is the person the text was matched to (None for an unknown number).
@@ -30,7 +30,7 @@ def reply_if_closed(db, contact, *, kind, received_at, service, now=None):
         kind=kind, matched=contact is not None,
         consent_state=contact["consent_state"] if contact else None,
         last_auto_reply_at=from_db_time(last), now=now, received_at=received_at,
-        zone=service.zone, hours=service.hours)
+        zone=service.zone, hours=service.hours, possible_stop=possible_stop)
     if refusal is None and contact["number_flag"]:
         refusal = "their number is held"
     if refusal:

@@ -2,13 +2,15 @@
 repair is linked to it; a reply joins the open repair; a reply, a STOP or a failed
 delivery stops what is left of its follow-up plan; erasure leaves only its skeleton.
 
-No other workflow is imported here, so `texts`, `inbound`, `delivery` and `people`
-can call these without an import cycle. Each runs inside the caller's transaction
+Only `texts` is imported here, as a module (for cancelling follow-ups), so `texts`,
+`inbound`, `delivery` and `people` can call these without an import cycle. Each runs inside the caller's transaction
 (or its own) and writes its audit events there.
 """
 from sms import repairs as rules
-from storage import events, messages, repairs
+from storage import events, repairs
 from storage.connection import from_db_time, to_db_time, utc_now, write_transaction
+
+from . import texts
 
 
 def link_text(db, repair_id, message_id, *, role, worker_id, contact_id,
@@ -48,14 +50,9 @@ def end_plan(db, repair_id, *, reason, actor_type, actor_id=None):
         repair = repairs.get(db, repair_id)
         if repair is None or repair["plan_status"] != "active":
             return []
-        cancelled = []
-        for message_id in repairs.scheduled_follow_ups(db, repair_id):
-            if messages.transition(db, message_id, from_statuses=("scheduled",),
-                                   to_status="cancelled", status_reason=words):
-                events.record(db, action="message.cancelled", subject_type="message",
-                              subject_id=message_id, actor_type=actor_type,
-                              actor_id=actor_id, detail={"reason": words})
-                cancelled.append(message_id)
+        cancelled = texts.cancel_scheduled(db, repairs.scheduled_follow_ups(db, repair_id),
+                                           reason=words, actor_type=actor_type,
+                                           actor_id=actor_id)
         repairs.update(db, repair_id, plan_status="cancelled", plan_ended_reason=reason)
         events.record(db, action="repair.plan_cancelled", subject_type="repair",
                       subject_id=repair_id, actor_type=actor_type, actor_id=actor_id,

@@ -20,6 +20,9 @@ from . import repair_links, texts
 from .history_export import safe_cell
 
 
+PLAN_ALREADY_SET = "A follow-up plan is already set. Cancel it first to set another."
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a step did: `problem` says, for the worker, why nothing was saved."""
@@ -46,6 +49,13 @@ def reflect(db, repair, *, answers, worker_id):
     """Write (or rewrite) the worker's private reflection. The event says which
     questions were answered, never the words."""
     answers = {name: (answers.get(name) or "").strip() for name in rules.REFLECTION_QUESTIONS}
+    shared = (repairs.reflection(db, repair["id"]) or {}).get("shared_with")
+    if shared and any(rules.mentions_name(text, repair["contact_name"])
+                      for text in answers.values()):
+        return Outcome(False, f"This reflection is shared for supervision, and now names "
+                              f"{repair['contact_name']}. Take their name out: reviewers see "
+                              "reflections without the names of the people we support. "
+                              "Nothing was saved; what you wrote is still here.")
     with write_transaction(db):
         new = repairs.save_reflection(db, repair_id=repair["id"], worker_id=worker_id,
                                       answers=answers)
@@ -146,7 +156,7 @@ def _plan_problem(db, repair, contact, version, service, now):
     if repair["closed_at"]:
         return "This repair is closed."
     if repair["plan_status"] == "active":
-        return "A follow-up plan is already set. Cancel it first to set another."
+        return PLAN_ALREADY_SET
     if repair["replies"]:
         return (f"{contact['preferred_name']} has replied, so there is no need for "
                 "follow-up texts.")
@@ -188,6 +198,8 @@ def set_plan(db, repair, *, version_id, first_days, second_days, worker_id, work
         return Outcome(False, "Their safe hours and the service's send window do not "
                               "overlap, so no follow-up can be scheduled.")
     with write_transaction(db):
+        if repairs.get(db, repair["id"])["plan_status"] == "active":  # a second submit
+            return Outcome(False, PLAN_ALREADY_SET)
         scheduled = [texts.schedule_text(
             db, texts.Draft(contact=contact, version=version, rendered=rendered,
                             send_time=SendTime(at), warnings=warnings,

@@ -139,9 +139,17 @@ def settle_unknown_text(db, message_id, *, outcome, worker_id):
 def cancel_scheduled_for_person(db, contact_id, *, reason, actor_type, actor_id=None):
     """Cancel every text still scheduled for this person, each with its own event and
     the reason; returns the ids cancelled. The one place this rule lives."""
+    with write_transaction(db):
+        return cancel_scheduled(db, messages.scheduled_for_contact(db, contact_id),
+                                reason=reason, actor_type=actor_type, actor_id=actor_id)
+
+
+def cancel_scheduled(db, message_ids, *, reason, actor_type, actor_id=None):
+    """Cancel those of these texts still scheduled, each with its own event and the
+    reason; returns the ids cancelled (one that has gone meanwhile is left alone)."""
     cancelled = []
     with write_transaction(db):
-        for message_id in messages.scheduled_for_contact(db, contact_id):
+        for message_id in message_ids:
             if messages.transition(db, message_id, from_statuses=("scheduled",),
                                    to_status="cancelled", status_reason=reason):
                 events.record(db, action="message.cancelled", subject_type="message",

@@ -87,10 +87,12 @@ def a_timestamp(ctx, param, value):
     return moment.astimezone(timezone.utc)
 
 
-def default_output(database_path):
-    """The database path itself on a fresh machine; beside it when a file is there."""
+def default_output(database_path, *, check_only=False):
+    """The database path itself on a fresh machine; beside it when a file is there, or
+    when the copy is only a restore test (an unprepared copy must never be the one the
+    services start on: its texts have not been marked for a look-up)."""
     path = Path(database_path)
-    if not path.exists():
+    if not path.exists() and not check_only:
         return path
     return path.with_name(f"{path.stem}-restored-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
                           f"{path.suffix}")
@@ -108,7 +110,8 @@ def default_output(database_path):
 def db_restore(timestamp, output, replica, check_only):
     """Restore the replica into a new database file, check it, and prepare it to run."""
     url = replica or replica_url()
-    target = Path(output) if output else default_output(current_app.config["DATABASE_PATH"])
+    target = Path(output) if output else default_output(current_app.config["DATABASE_PATH"],
+                                                        check_only=check_only)
     click.echo(f"Restoring {recovery.replica_name(url)}"
                + (f" as it was at {timestamp:%Y-%m-%d %H:%M:%S} UTC" if timestamp else "")
                + f" into {target} ...")

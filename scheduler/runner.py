@@ -14,15 +14,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from filelock import FileLock, Timeout
 
-from actions import maintenance, repairs, reply_alerts
 from sms import send_window
 from sms.gateways import ConsoleGateway
-from sms.mail import MailSettings, mailer_for
-from sms.service import Service
 from storage import alerts
 from storage.connection import connect
 
 from .dispatcher import DispatchSettings, dispatch_due, mark_abandoned_sends
+from .jobs import CheckpointJob, RepairSweepJob, RetentionJob, UnreadReplyJob  # noqa: F401
 
 log = logging.getLogger("mend.scheduler")
 logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick
@@ -119,45 +117,6 @@ class Ticker:
                      time.monotonic() - (self._tick_started or time.monotonic()))
 
 
-class RetentionJob:
-    """The daily job that removes the words of texts and replies past RETENTION_DAYS."""
-
-    def __init__(self, config):
-        self.config = config
-
-    def __call__(self):
-        db = connect(self.config["DATABASE_PATH"])
-        try:
-            result = maintenance.run_retention(db, days=self.config["RETENTION_DAYS"],
-                                               trigger="scheduler")
-            log.info("retention: removed the words of %s text(s) and %s repl(ies)",
-                     result.messages, result.replies)
-        except Exception:  # noqa: BLE001 - a failed run must not stop the scheduler
-            log.exception("retention run failed")
-        finally:
-            db.close()
-
-
-class RepairSweepJob:
-    """Hourly: repairs nobody closed for 60 days close as "not recorded", and a follow-up
-    plan whose text failed in the dispatcher stops (see actions.repairs.sweep)."""
-
-    def __init__(self, config):
-        self.config = config
-
-    def __call__(self):
-        db = connect(self.config["DATABASE_PATH"])
-        try:
-            swept = repairs.sweep(db)
-            if swept.closed or swept.plans_ended:
-                log.info("repairs: %s closed after 60 days, %s follow-up plan(s) stopped",
-                         len(swept.closed), len(swept.plans_ended))
-        except Exception:  # noqa: BLE001 - a failed sweep must not stop the scheduler
-            log.exception("repair sweep failed")
-        finally:
-            db.close()
-
-
 RETENTION_HOUR = 3  # local time: the quietest hour, outside any send window
 
 
@@ -184,7 +143,6 @@ def _add_checkpoint_job(scheduler, config):
     the first time a minute after the start."""
     if not config.get("AUDIT_CHECKPOINT_KEY"):
         return
-    from .checkpoint_job import CheckpointJob
     minutes = config["AUDIT_CHECKPOINT_MINUTES"]
     scheduler.add_job(CheckpointJob(config), "interval", minutes=minutes,
                       id="audit_checkpoint", max_instances=1, coalesce=True,
@@ -201,28 +159,6 @@ def add_jobs(scheduler, ticker, config):
                       max_instances=1, coalesce=True, misfire_grace_time=3600)
     _add_checkpoint_job(scheduler, config)
     _add_unread_reply_job(scheduler, config)
-
-
-class UnreadReplyJob:
-    """Issue 14: email the key worker and any cover worker about replies left unread."""
-
-    def __init__(self, config):
-        self.config = config
-        self.service = Service.from_config(config)
-        self.mailer = mailer_for(MailSettings.from_config(config))
-
-    def __call__(self):
-        db = connect(self.config["DATABASE_PATH"])
-        try:
-            run = reply_alerts.send_unread_alerts(db, self.service, self.mailer,
-                                                  base_url=self.config["PUBLIC_BASE_URL"])
-            if run.emailed or run.failed:
-                log.info("unread replies: emailed about %s, mail server refused %s",
-                         len(run.emailed), len(run.failed))
-        except Exception:  # noqa: BLE001 - a failed check must not stop the scheduler
-            log.exception("unread reply check failed")
-        finally:
-            db.close()
 
 
 def _add_unread_reply_job(scheduler, config):

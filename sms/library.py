@@ -79,10 +79,10 @@ def body_findings(body, *, service_name, situation=None):
                                "who is texting.")
                 for name in REQUIRED_PLACEHOLDERS if name not in used]
     if situation in SENT_BY_MEND:
-        if "personal" in used:
-            findings.append(checks.Finding(
-                "personal-place", "Mend sends this text itself, so it has no worker's line: "
-                                  "take out {personal}."))
+        findings.extend(checks.Finding(
+            "personal-place" if name == "personal" else "missing-placeholder",
+            f"Mend sends this text itself, so no one fills in {{{name}}}: take it out.")
+            for name in ("personal", "next_meeting") if name in used)
     elif names.count("personal") != 1:
         findings.append(checks.Finding(
             "personal-place", "Mark the one place where the worker's own line goes with "

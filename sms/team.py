@@ -74,16 +74,19 @@ def held_reason(flag):
 
 
 def auto_reply_refusal(*, kind, matched, consent_state, last_auto_reply_at, now,
-                       received_at, zone, hours):
+                       received_at, zone, hours, possible_stop=False):
     """Why no out-of-hours auto-reply goes to this text (None when one should).
 
-    Never to a keyword (STOP, START, HELP...), an unmatched number, or someone who has
-    not agreed to texts; at most one per person per day; only out of working hours.
+    Never to a keyword (STOP, START, HELP...), a text that may be asking Mend to stop
+    ("leave me alone", "wrong number"), an unmatched number, or someone who has not
+    agreed to texts; at most one per person per day; only out of working hours.
     """
     if hours is None:
         return "no working hours are set"
     if kind != "reply":
         return "it was a keyword"
+    if possible_stop:
+        return "it may be asking Mend to stop"
     if not matched:
         return "the number matches no one"
     if consent_state != "granted":

@@ -672,8 +672,13 @@ def m031_texts_mend_sends_for_the_team(db):
 def m040_send_started(db):
     """When the dispatcher let a claimed text's request leave, written and committed
     before the request: after a crash, a claimed text without it never reached the
-    provider and can go back to `scheduled`; one with it is looked up first."""
+    provider and can go back to `scheduled`; one with it is looked up first.
+
+    A text an older release left in `sending` (it stopped mid-send) may have reached
+    the provider: it counts as started, so it is looked up and never simply resent."""
     db.execute("ALTER TABLE messages ADD COLUMN send_started_at TEXT")
+    db.execute("UPDATE messages SET send_started_at = coalesce(claimed_at, updated_at)"
+               " WHERE status = 'sending'")
 
 
 _WEEK = "date({0}, 'weekday 0', '-6 days')"  # the Monday (UTC) of a stored time

@@ -10,7 +10,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from app import create_app
 from scheduler import runner
-from scheduler.checkpoint_job import CheckpointJob
+from scheduler.jobs import CheckpointJob
 from settings import SettingsError, from_environment, validate
 from storage import checkpoints, events
 from storage.events import GENESIS_HASH, event_hash

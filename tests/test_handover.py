@@ -63,6 +63,27 @@ def test_the_person_their_replies_and_waiting_texts_move_to_the_new_worker(
         "contact.handed_over", user_ids["admin"], [waiting], 1)
 
 
+def test_the_previous_workers_open_repair_closes_and_their_replies_stay_with_the_new_worker(
+        client, admin, worker, user_ids, db, alex):
+    """A repair carries its worker's private reflection, so it does not pass on: it
+    closes as "not recorded", and the person's later replies no longer reach it (or the
+    previous worker)."""
+    from actions.repairs import reflect, start_repair
+    from storage import repairs
+    from storage.connection import utc_now
+    repair_id = start_repair(db, contact_id=alex, worker_id=user_ids["worker"],
+                             situation="went-quiet", happened_at=utc_now(), note="")
+    reflect(db, repairs.get(db, repair_id), answers={"how_it_felt": "Unsettled."},
+            worker_id=user_ids["worker"])
+    assert hand_over(admin, alex, user_ids).status_code == 302
+    closed = repairs.get(db, repair_id)
+    assert (closed["ending"], closed["worker_id"]) == ("not_recorded", user_ids["worker"])
+    text_in(client, "Thanks for last week")
+    assert repairs.replies(db, repair_id) == []
+    handed = events.for_subject(db, "contact", alex)[-1]
+    assert handed["detail"]["repairs"] == [repair_id]
+
+
 def test_waiting_texts_can_be_cancelled_with_a_reason_instead(admin, user_ids, db, alex,
                                                                waiting):
     empty = hand_over(admin, alex, user_ids, scheduled="cancel")

@@ -236,3 +236,15 @@ def test_the_texts_mend_sends_itself_stay_short(template_id, parts):
         rendered = typical_render(fields["body"], service_name="Riverside Outreach",
                                   service_allowed=allowed)
         assert (rendered.encoding, rendered.parts) == ("GSM-7", parts), rendered.body
+
+
+@pytest.mark.parametrize("placeholder", ["{personal}", "{next_meeting}"])
+def test_a_text_mend_sends_itself_cannot_ask_for_what_no_one_fills_in(placeholder):
+    """Nobody types a personal line or a meeting time for the out-of-hours reply or the
+    moving-on text, so a version that uses them is never approved (and never breaks a
+    handover)."""
+    from sms.library import body_findings
+    body = f"Hi {{name}}, it's {{worker}}. {placeholder} No need to reply."
+    findings = body_findings(body, service_name="Riverside Outreach", situation="moving-on")
+    assert [f.message for f in findings] == [
+        f"Mend sends this text itself, so no one fills in {placeholder}: take it out."]

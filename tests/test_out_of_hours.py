@@ -62,7 +62,7 @@ def test_the_auto_reply_is_sent_by_the_dispatcher_like_any_text(client, db, alex
                                                                  fake_twilio, gateway):
     text_at(client, SATURDAY_11, "Are you there?", 1)
     dispatch_due(db, gateway, SATURDAY_11, settings(zone="UTC"))
-    assert [message["body"][:20] for message in fake_twilio.created] == ["Hi Alex, this is an "]
+    assert [message["body"][:20] for message in fake_twilio.created] == ["Hi Alex, it's Sam. T"]
     assert auto_replies(db)[0]["status"] == "sent"
 
 
@@ -77,6 +77,13 @@ def test_at_most_one_auto_reply_per_person_in_24_hours(client, db, alex):
 @pytest.mark.parametrize("body", ["STOP", "start", "HELP", "info", "Unsubscribe"])
 def test_never_to_a_keyword(client, db, alex, body):
     text_at(client, SATURDAY_11, body, 1)
+    assert auto_replies(db) == []
+
+
+@pytest.mark.parametrize("body", ["Leave me alone", "wrong number", "stop texting me"])
+def test_never_to_a_text_that_may_be_asking_mend_to_stop(client, db, alex, body):
+    """Someone who writes "leave me alone" gets no automatic text back, out of hours."""
+    assert text_at(client, SATURDAY_11, body, 1).status_code == 200
     assert auto_replies(db) == []
 
 

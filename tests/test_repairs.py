@@ -218,6 +218,24 @@ def test_a_follow_up_plan_schedules_two_reviewed_texts_a_week_then_a_month_later
     assert "A follow-up plan is already set." in again.get_data(as_text=True)
 
 
+def test_a_plan_submitted_twice_at_once_schedules_its_follow_ups_once(worker, db, alex,
+                                                                      user_ids):
+    """Two requests that both read the repair before either saved (a double click on a
+    busy server): the second finds the plan already on, inside its transaction."""
+    from actions import repairs as repair_workflows
+    from sms.service import Service
+    repair_id = start_repair(worker, alex)
+    stale = repairs.get(db, repair_id)
+    service = Service.from_config(worker.application.config)
+    first, second = (repair_workflows.set_plan(
+        db, stale, version_id=version_id(db, "door-stays-open"), first_days=7,
+        second_days=30, worker_id=user_ids["worker"], worker_first_name="Sam",
+        service=service) for _ in range(2))
+    assert (first.done, second.done, second.problem) == (
+        True, False, repair_workflows.PLAN_ALREADY_SET)
+    assert len([m for m in repairs.texts(db, repair_id) if m["role"] == "follow_up"]) == 2
+
+
 def test_only_door_stays_open_templates_without_a_meeting_time_are_offered(worker, db, alex):
     repair_id = start_repair(worker, alex)
     refused = plan(worker, db, repair_id,

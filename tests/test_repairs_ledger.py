@@ -191,6 +191,19 @@ def test_a_reflection_that_names_the_person_is_not_shared(worker, reviewer, db, 
     assert repairs.reflection(db, repair_id)["shared_with"] is None
 
 
+def test_a_shared_reflection_cannot_be_changed_to_name_the_person(worker, reviewer, db,
+                                                                  user_ids):
+    repair_id = a_repair(worker, db, user_ids)
+    reflect(worker, repair_id, how_it_felt="Rattled.")
+    assert share(worker, repair_id, user_ids["reviewer"]).status_code == 302
+    response = reflect(worker, repair_id, how_it_felt="Alexandra shouted and I froze.")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "This reflection is shared for supervision, and now names Alexandra." in page
+    assert "Alexandra shouted and I froze.</textarea>" in page  # what they wrote is kept
+    assert repairs.reflection(db, repair_id)["how_it_felt"] == "Rattled."
+
+
 def test_a_reflection_can_only_be_shared_with_a_reviewer(worker, db, user_ids):
     repair_id = a_repair(worker, db, user_ids)
     reflect(worker, repair_id, how_it_felt="Tired.")

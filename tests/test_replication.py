@@ -301,3 +301,13 @@ def test_a_replica_whose_audit_log_was_altered_is_restored_but_not_prepared(
     with sqlite3.connect(tmp_path / "new.db") as conn:
         assert conn.execute("SELECT count(*) FROM events WHERE action = 'database.restored'"
                             ).fetchone() == (0,)
+
+
+def test_a_restore_test_never_lands_where_the_services_would_start_on_it(tmp_path):
+    """On a fresh machine a real restore goes to DATABASE_PATH; a --check-only copy is
+    left unprepared (no texts marked for a look-up), so it goes beside it instead."""
+    from commands.db import default_output
+    database_path = tmp_path / "mend.db"
+    assert default_output(database_path) == database_path
+    assert default_output(database_path, check_only=True) != database_path
+    assert default_output(database_path, check_only=True).parent == tmp_path

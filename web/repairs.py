@@ -237,9 +237,11 @@ def reflection(repair_id):
     form = ReflectionForm(data=saved if request.method == "GET" and saved else None)
     share = share_form(saved, formdata=None)
     if form.validate_on_submit():
-        workflows.reflect(db, repair, answers=form.data, worker_id=current_user.id)
-        flash("Your reflection is saved. It is private to you unless you share it.")
-        return redirect(url_for("repairs.reflection", repair_id=repair_id))
+        done = workflows.reflect(db, repair, answers=form.data, worker_id=current_user.id)
+        if done.done:
+            flash("Your reflection is saved. It is private to you unless you share it.")
+            return redirect(url_for("repairs.reflection", repair_id=repair_id))
+        form.how_it_felt.errors.append(done.problem)
     return render_template("repairs/reflection.html", repair=repair, form=form,
                            share=share, saved=saved), 400 if form.errors else 200
 
