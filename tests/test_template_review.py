@@ -168,7 +168,7 @@ def test_a_settled_version_cannot_be_reviewed_again(reviewer, second_reviewer, d
      "{worker}, {next_meeting}, {personal}, {new_worker}."),
     ({"body": "Hi {{ name }}, it's {{ worker }}. {{ ''.__class__ }}"},
      "This is written in Mend's old template format ({{ name }}, {% if %}). Use plain "
-     "placeholders instead: {name}, {worker}, {next_meeting}, {personal}."),
+     "placeholders instead: {name}, {worker}, {next_meeting}, {personal}, {new_worker}."),
     ({"body": "Hi {name}, it's {worker}. I was glad to see you."},
      "Mark the one place where the worker's own line goes with {personal}."),
 ])

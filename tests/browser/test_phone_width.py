@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from actions.audit import reveal_number
-from storage import inbound, messages, sms_templates
+from actions.repairs import start_repair
+from storage import inbound, messages, sms_templates, team
 from storage.connection import connect, write_transaction
 from tests.browser.conftest import log_in
 from tests.harness.database import ACCOUNTS, PASSWORD, add_person
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.browser
 WIDTH = 360
 NOT_PAGES = {  # GET routes that answer with something other than a page
     "static", "health.healthz", "audit.export_csv", "audit.chart_stylesheet",
-    "messages.status", "dashboard.status"}
+    "messages.status", "dashboard.status", "repairs.ledger_export"}
 LONG_WORD = "Thankyouforeverythingyoudidtodayitreallyhelpedmealotmorethanyouknow"
 
 
@@ -48,10 +49,19 @@ def seeded(database_path, user_ids):
                                authored_by=user_ids["second_reviewer"],
                                fields={**version, "body": version["body"] + " " + LONG_WORD})
     draft = sms_templates.pending_draft(db, version["template_id"])
+    repair_id = start_repair(db, contact_id=contact_id, worker_id=user_ids["worker"],
+                             situation="went-quiet", happened_at=datetime.now(timezone.utc),
+                             note=LONG_WORD)
+    cover_id = team.create_cover(db, key_worker_id=user_ids["worker"],
+                                 cover_worker_id=user_ids["other_worker"],
+                                 starts_on=datetime.now(timezone.utc).date(),
+                                 ends_on=datetime.now(timezone.utc).date() + timedelta(days=3),
+                                 created_by=user_ids["worker"])
     db.close()
     return {"contact_id": contact_id, "message_id": sent, "inbound_id": reply,
             "template_id": version["template_id"], "number": draft["version"],
-            "user_id": user_ids["other_worker"], "filename": "mend.css"}
+            "user_id": user_ids["other_worker"], "filename": "mend.css",
+            "repair_id": repair_id, "cover_id": cover_id}
 
 
 @pytest.fixture
