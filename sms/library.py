@@ -23,13 +23,16 @@ REFUSED_FIELDS = {
 }
 SITUATIONS = {
     "went-quiet": "They went quiet or withdrew",
-    "left-angry": "They left angry",
+    "left-angry": "They left angry or upset",
     "word-landed-badly": "A word landed badly",
-    "ended-early-for-safety": "I ended the session early for safety",
-    "missed-meeting": "They missed the next meeting after a difficult one",
+    "ended-early-for-safety": "We stopped a session early",
+    "missed-meeting": "We didn't meet after a hard session",
     "i-got-it-wrong": "I got something wrong",
     "after-a-break": "Checking in after a break",
-    "thank-you-for-telling-me": "Thanking them for telling me how they felt",
+    "thank-you-for-telling-me": "They told me something didn't help",
+    "refused-a-request": "I said no to something they asked",
+    "may-feel-ashamed": "They may feel awkward about something they said or did",
+    "told-then-pulled-away": "They told me something, then pulled away",
     # Sent by Mend itself, never offered on the compose page (sms.team.SENT_BY_MEND)
     "out-of-hours": "Mend's reply when a text arrives out of hours",
     "moving-on": "Handing over to a new key worker",
@@ -88,6 +91,7 @@ def body_findings(body, *, service_name, situation=None):
             "personal-place", "Mark the one place where the worker's own line goes with "
                               "{personal}" + (" (it is there more than once)."
                                               if names.count("personal") else ".")))
+    findings.extend(checks.named_days(body))
     context = {True: checks.Context(worker=TYPICAL_VALUES["worker"], service_name=service_name,
                                     service_allowed=True),
                False: checks.Context(worker=TYPICAL_VALUES["worker"], service_name=service_name,
