@@ -37,6 +37,30 @@ SITUATIONS = {
     "out-of-hours": "Mend's reply when a text arrives out of hours",
     "moving-on": "Handing over to a new key worker",
 }
+# Times when a text from the worker is not the right step: offered under "What happened?"
+# with guidance, and never with a template.
+NOT_A_TEXT = {
+    "complaint": (
+        "They made a complaint about me",
+        "Do not text them about it. Reply through your service's complaints process, and "
+        "tell your manager."),
+    "safeguarding-referral": (
+        "I made a safeguarding referral",
+        "Do not text. A text can reach the person causing harm, or warn them. Talk to your "
+        "safeguarding lead about how and when to be in touch."),
+    "arrested-sectioned-hospital": (
+        "They were arrested, sectioned or taken to hospital",
+        "Do not text now: someone else may hold their phone. Talk to your manager about "
+        "who should be in touch, and how."),
+    "barred-or-notice": (
+        "They were barred or given notice",
+        "Do not text before they have the formal letter. The letter, or a conversation in "
+        "person, comes first."),
+    "worker-leaving": (
+        "I am leaving",
+        "Tell them in person first. When you hand over, the handover page can send the "
+        "moving-on text from Mend."),
+}
 # The texts Mend sends itself (no worker writes them, so they have no personal line).
 SENT_BY_MEND = frozenset({"out-of-hours", "moving-on"})
 STRATEGIES = ("validate", "invite to talk", "own my part", "clarify a misunderstanding",

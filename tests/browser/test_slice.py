@@ -20,7 +20,7 @@ def test_a_worker_adds_a_person_and_their_text_is_sent(live_server, page):
     expect(page.locator("#consent-state")).to_have_text("Agreed to texts")
 
     page.get_by_role("link", name="Write a text to Alex").click()
-    page.get_by_label("Template").select_option(label="It makes sense you felt that way")
+    page.get_by_label("Template").select_option(label="However you felt, it made sense")
     # A template for when they left angry: the suggestion shows at once, the morning is
     # chosen for the worker, and the worker can still choose.
     expect(page.locator("#cooling-off")).to_be_visible()
