@@ -28,7 +28,7 @@ def test_the_add_a_person_form_prompts_what_to_tell_them_in_person(worker):
     for prompt in ("When they agree in person, tell them:",
                    "texts will be occasional, and they never need to reply;",
                    "texts are not read out of hours;",
-                   "where to go in a crisis, because a text is not the way to reach help fast;",
+                   "where to go in a crisis (your service's crisis procedure says), because a text is not the way to reach help fast;",
                    "they can text STOP at any time."):
         assert prompt in page
     assert ("A text from a first name can also read as personal to a partner who checks the "
