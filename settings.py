@@ -54,6 +54,7 @@ DEFAULTS = {
     "WORKING_HOURS": "",
     "OUT_OF_HOURS_REPLY": "0",
     "UNREAD_REPLY_HOURS": "24",
+    "CRISIS_PROCEDURE": "",  # empty: workers are told to ask their manager
     "MAIL_BACKEND": "console",
     "MAIL_FROM": "mend@localhost",
     "SMTP_HOST": "localhost",

@@ -45,7 +45,9 @@ BLAME = _phrases(
 )
 DEMANDS = _phrases(
     r"you must", r"you need to", r"you have to", r"you've got to", r"you should",
-    r"reply now", r"text me back", r"call me back", r"get back to me",
+    r"reply now", r"text me back", r"call me(?: back)?", r"get back to me",
+    r"let me know", r"please (?:reply|answer|respond|text back)", r"we need to talk",
+    r"(?<!to )see you",
     r"as soon as possible", r"asap", r"urgent(?:ly)?", r"immediately", r"right away",
     r"make sure you", r"don't forget", r"i expect",
 )
@@ -63,7 +65,42 @@ SENSITIVE = _phrases(
     r"therap(?:y|ist|ies)", r"counsell?(?:ing|or)", r"rupture", r"overdos(?:e|ed|ing)",
     r"benefits", r"universal credit", r"self[- ]harm", r"suicid(?:e|al)", r"crisis",
     r"diagnos(?:is|ed)", r"medication", r"social services", r"safeguarding",
+    r"kicked out", r"barred", r"police", r"hospital", r"evict(?:ed|ion)",
 )
+# Warm words that can read as a partner's or a lover's when someone else checks the
+# phone: a risk of harm where there is domestic abuse. Warmth stays plain.
+INTIMATE = _phrases(
+    r"(?:i've|i have|i've been|i have been|been) thinking (?:of|about) you",
+    r"thinking (?:of|about) you", r"(?:i )?miss(?:ed)? you", r"(?:i )?love you",
+    r"(?:like|love|want|wanted|hope|long) to see you", r"can't wait to see you",
+    r"(?:i'm|i am) here when you want me", r"when you want me", r"(?:i )?need you",
+    r"(?:you're|you are) (?:always )?on my mind", r"(?:sweet dreams|sleep well)",
+    r"(?:thinking of|with) you always", r"x{2,4}", r"hugs?",
+)
+# Words that look kind but ask for something, or point at what they did.
+HIDDEN_DEMANDS = {
+    re.compile(r"(?<![\w-])still(?![\w-])", re.IGNORECASE):
+        "can read as “despite what you did”. Leave it out: the sentence is kinder without it.",
+    re.compile(r"(?<![\w-])(?:i |we )?(?:haven't|have not|hasn't|not) (?:heard|seen) "
+               r"(?:from |of )?you(?![\w-])", re.IGNORECASE):
+        "points at their silence. Say what you offer instead, like “I'm here when you "
+        "want to talk”.",
+    re.compile(r"(?<![\w-])(?:if|does|do) (?:that|it|this) (?:works?|suits?)(?: for)? you"
+               r"(?![\w-])", re.IGNORECASE):
+        "asks for a yes or no. Offer the time and another as a choice, like “or we can "
+        "pick another time”.",
+}
+NO_REPLY_NEEDED = re.compile(r"no need to (?:reply|answer|respond)|(?:you )?(?:don't|do not) "
+                             r"(?:need|have) to (?:reply|answer|respond)", re.IGNORECASE)
+# A one-word answer the phone company treats as a command (sms.keywords).
+KEYWORD_ANSWER = re.compile(
+    r"(?<![\w-])(?:reply|text|send|say|answer|respond)(?: back)?(?: with)?(?: just)?"
+    r"(?: a| the word)? [\"“‘']?(yes|y|start|stop|help|info)[\"”’']?(?![\w-])",
+    re.IGNORECASE)
+DAY_WORDS = re.compile(
+    r"(?<![\w-])(?:today|tonight|tomorrow|yesterday|this (?:morning|afternoon|evening)|"
+    r"last night|(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:this|next|last) week(?:end)?)"
+    r"(?![\w-])", re.IGNORECASE)
 LINK = re.compile(
     r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|uk|io|ly|me|info|link|app)"
     r"(?:/\S*)?\b", re.IGNORECASE)
@@ -120,6 +157,48 @@ def sensitive_words(text, context):
                                "their situation. Phones are often shared or checked by "
                                "others: leave it out.")
             for phrase in _first_match(SENSITIVE, checked)]
+
+
+def intimate(text, context):
+    return [Finding("intimate", f"“{phrase}” can read as personal, as if from a partner, to "
+                                "someone who checks this phone. For some people that puts "
+                                "them at risk. Keep warmth plain, like “I'm here when you "
+                                "want to talk”.")
+            for phrase in _first_match(INTIMATE, text)]
+
+
+def hidden_demands(text, context):
+    found = sorted((match.start(), match.group(0), why)
+                   for pattern, why in HIDDEN_DEMANDS.items()
+                   for match in pattern.finditer(text))
+    return [Finding("hidden-demand", f"“{phrase}” {why}")
+            for phrase, why in dict.fromkeys((phrase, why) for _, phrase, why in found)]
+
+
+def question_with_no_reply(text, context):
+    if "?" not in text or not NO_REPLY_NEEDED.search(text):
+        return []
+    return [Finding("question", "This asks a question and says no reply is needed. A "
+                                "question asks for an answer: make it an offer, like “We "
+                                "could talk it over next time”.")]
+
+
+def keyword_answer(text, context):
+    return [Finding("keyword-answer", f"“{match.group(0)}” asks for a one-word "
+                                      f"“{match.group(1).capitalize()}”. The phone company "
+                                      "answers that word automatically, and it can change "
+                                      "whether they get texts. Don't ask for a one-word "
+                                      "answer.")
+            for match in KEYWORD_ANSWER.finditer(text)]
+
+
+def named_days(text):
+    """Day words in a template's own words: the text may arrive on another day."""
+    return [Finding("names-a-day", f"“{phrase}” names a day, but the text may arrive on "
+                                   "another day: Mend can schedule it later or send it "
+                                   "the next morning. Leave the day out, or use "
+                                   "{next_meeting} for the next meeting.")
+            for phrase in dict.fromkeys(m.group(0) for m in DAY_WORDS.finditer(text))]
 
 
 def service_named(text, context):
@@ -241,8 +320,9 @@ def plain_words(text, context):
     return findings
 
 
-CHECKS = (blame, demands, deadlines, sensitive_words, service_named, length, sign_off,
-          links, left_to_fill, non_gsm)
+CHECKS = (blame, demands, hidden_demands, question_with_no_reply, keyword_answer, deadlines,
+          sensitive_words, intimate, service_named, length, sign_off, links, left_to_fill,
+          non_gsm)
 
 
 def check_text(text, context=Context(), *, name=None):

@@ -1,10 +1,14 @@
-"""The double opt-in text: asks the person to reply YES before any other text is sent."""
+"""The double opt-in text: asks the person to reply YES before any other text is sent.
+
+It comes from a number they may not know, so it says who is texting and why in plain
+words before it names a keyword: two bare commands from a stranger read like a scam.
+"""
 from .rendering import render_text
 
 CONFIRMATION_TEMPLATE = (
     "Hi {name}, it's {worker}. "
-    "Reply YES to get texts from me. "
-    "Reply STOP at any time."
+    "I'd like to text you now and then about our meetings, with no need to reply. "
+    "Reply YES if that's OK, or STOP at any time."
 )
 
 

@@ -98,7 +98,7 @@ CONSENT_METHOD_LABELS = {
     "text_reply": "By text reply",
     "stop_keyword": "Texted STOP",
     "start_keyword": "Texted START",
-    "withdrawn_by_worker": "Withdrawn by a worker",
+    "withdrawn_by_worker": "They said no (recorded by a worker)",
     "provider_blocked": "Blocked by the phone network (they had texted STOP)",
 }
 CONSENT_STATE_LABELS = {

@@ -23,16 +23,43 @@ REFUSED_FIELDS = {
 }
 SITUATIONS = {
     "went-quiet": "They went quiet or withdrew",
-    "left-angry": "They left angry",
+    "left-angry": "They left angry or upset",
     "word-landed-badly": "A word landed badly",
-    "ended-early-for-safety": "I ended the session early for safety",
-    "missed-meeting": "They missed the next meeting after a difficult one",
+    "ended-early-for-safety": "We stopped a session early",
+    "missed-meeting": "We didn't meet after a hard session",
     "i-got-it-wrong": "I got something wrong",
     "after-a-break": "Checking in after a break",
-    "thank-you-for-telling-me": "Thanking them for telling me how they felt",
+    "thank-you-for-telling-me": "They told me something didn't help",
+    "refused-a-request": "I said no to something they asked",
+    "may-feel-ashamed": "They may feel awkward about something they said or did",
+    "told-then-pulled-away": "They told me something, then pulled away",
     # Sent by Mend itself, never offered on the compose page (sms.team.SENT_BY_MEND)
     "out-of-hours": "Mend's reply when a text arrives out of hours",
     "moving-on": "Handing over to a new key worker",
+}
+# Times when a text from the worker is not the right step: offered under "What happened?"
+# with guidance, and never with a template.
+NOT_A_TEXT = {
+    "complaint": (
+        "They made a complaint about me",
+        "Do not text them about it. Reply through your service's complaints process, and "
+        "tell your manager."),
+    "safeguarding-referral": (
+        "I made a safeguarding referral",
+        "Do not text. A text can reach the person causing harm, or warn them. Talk to your "
+        "safeguarding lead about how and when to be in touch."),
+    "arrested-sectioned-hospital": (
+        "They were arrested, sectioned or taken to hospital",
+        "Do not text now: someone else may hold their phone. Talk to your manager about "
+        "who should be in touch, and how."),
+    "barred-or-notice": (
+        "They were barred or given notice",
+        "Do not text before they have the formal letter. The letter, or a conversation in "
+        "person, comes first."),
+    "worker-leaving": (
+        "I am leaving",
+        "Tell them in person first. When you hand over, the handover page can send the "
+        "moving-on text from Mend."),
 }
 # The texts Mend sends itself (no worker writes them, so they have no personal line).
 SENT_BY_MEND = frozenset({"out-of-hours", "moving-on"})
@@ -88,6 +115,7 @@ def body_findings(body, *, service_name, situation=None):
             "personal-place", "Mark the one place where the worker's own line goes with "
                               "{personal}" + (" (it is there more than once)."
                                               if names.count("personal") else ".")))
+    findings.extend(checks.named_days(body))
     context = {True: checks.Context(worker=TYPICAL_VALUES["worker"], service_name=service_name,
                                     service_allowed=True),
                False: checks.Context(worker=TYPICAL_VALUES["worker"], service_name=service_name,

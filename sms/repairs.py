@@ -27,6 +27,9 @@ SITUATION_KINDS = {
     "i-got-it-wrong": CONFRONTATION,
     "after-a-break": WITHDRAWAL,
     "thank-you-for-telling-me": CONFRONTATION,
+    "refused-a-request": CONFRONTATION,
+    "may-feel-ashamed": WITHDRAWAL,
+    "told-then-pulled-away": WITHDRAWAL,
 }
 
 NOTE_MAX = 300

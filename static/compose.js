@@ -82,8 +82,13 @@
     var situation = byId("situation");
     var select = byId("template_version_id");
     if (!situation || !select) { return; }
+    var notText = false;
+    Array.prototype.forEach.call(form.querySelectorAll("[data-not-a-text]"), function (notice) {
+      notice.hidden = notice.dataset.notAText !== situation.value;
+      notText = notText || !notice.hidden;
+    });
     Array.prototype.forEach.call(select.options, function (option) {
-      var fits = !situation.value || !option.dataset.situation ||
+      var fits = notText ? !option.value : !situation.value || !option.dataset.situation ||
         option.dataset.situation === situation.value || option.parentNode.label === "Recently used by you";
       option.hidden = !fits;
       option.disabled = !fits;

@@ -37,7 +37,7 @@ PRIVACY = ("could tell anyone who sees this phone about their situation. Phones 
     ("You must ring me.", "demand", f"“You must” {DEMAND}"),
     ("Reply now please.", "demand", f"“Reply now” {DEMAND}"),
     ("Ring as soon as possible.", "demand", f"“as soon as possible” {DEMAND}"),
-    ("Let me know by Friday.", "deadline", f"“by Friday” {DEADLINE}"),
+    ("Come in by Friday.", "deadline", f"“by Friday” {DEADLINE}"),
     ("Reply before 5pm.", "deadline", f"“before 5pm” {DEADLINE}"),
     ("Get in touch within 48 hours.", "deadline", f"“within 48 hours” {DEADLINE}"),
     ("This is your last chance.", "deadline", f"“last chance” {DEADLINE}"),
@@ -48,7 +48,7 @@ PRIVACY = ("could tell anyone who sees this phone about their situation. Phones 
     ("Your benefits came?", "privacy", f"“benefits” {PRIVACY}"),
     ("Our rupture matters.", "privacy", f"“rupture” {PRIVACY}"),
     ("Therapy is on.", "privacy", f"“Therapy” {PRIVACY}"),
-    ("See you at Hope Street.", "service-named",
+    ("I'm at Hope Street.", "service-named",
      "“Hope Street” names the service, and this person has not agreed to that. Anyone "
      "who sees the phone could learn where the text came from."),
     ("Look at www.example.org/help", "link",
@@ -57,10 +57,10 @@ PRIVACY = ("could tell anyone who sees this phone about their situation. Phones 
     ("Details: https://bit.ly/x", "link",
      "“https://bit.ly/x” is a link. Links are discouraged: a link preview can show where "
      "the text came from, and people are often warned not to tap links in texts."),
-    ("See you on [date].", "unfilled-placeholder",
+    ("I'm free on [date].", "unfilled-placeholder",
      "“[date]” looks like a gap left to fill in. Fill it in or take it out: they would "
      "see it exactly as written."),
-    ("See you {{ next_meeting }}.", "unfilled-placeholder",
+    ("I'm free {{ next_meeting }}.", "unfilled-placeholder",
      "“{{ next_meeting }}” looks like a gap left to fill in. Fill it in or take it out: "
      "they would see it exactly as written."),
     ("Enjoy the crêpes.", "non-gsm",
@@ -176,7 +176,7 @@ def test_findings_are_plain_data_for_the_audit_log():
      "available.",
      [("hard-to-read", "This needs a reading age of about 29. Aim for 11 or under: short "
                        "sentences and everyday words.")]),
-    ("I wanted to say that I have been thinking about you and all of the things that "
+    ("I wanted to say that I have been wondering about you and all of the things that "
      "happened when we met on the bus.",
      [("long-sentence", "A sentence of 24 words is hard to take in when upset. Keep "
                         "sentences under 20 words.")]),
@@ -195,3 +195,80 @@ def test_a_template_must_use_plain_words_and_short_sentences(sentence, findings)
 def test_reading_age_is_measured_with_flesch_kincaid(text, age):
     from sms.checks import reading_age
     assert reading_age(text) == age
+
+
+INTIMATE = ("can read as personal, as if from a partner, to someone who checks this phone. "
+            "For some people that puts them at risk. Keep warmth plain, like “I'm here when "
+            "you want to talk”.")
+STILL = "can read as “despite what you did”. Leave it out: the sentence is kinder without it."
+SILENCE = ("points at their silence. Say what you offer instead, like “I'm here when you want "
+           "to talk”.")
+YES_OR_NO = ("asks for a yes or no. Offer the time and another as a choice, like “or we can "
+             "pick another time”.")
+QUESTION = ("This asks a question and says no reply is needed. A question asks for an "
+            "answer: make it an offer, like “We could talk it over next time”.")
+
+
+def keyword(phrase, word):
+    return (f"“{phrase}” asks for a one-word “{word}”. The phone company answers that word "
+            "automatically, and it can change whether they get texts. Don't ask for a "
+            "one-word answer.")
+
+
+@pytest.mark.parametrize("line, findings", [
+    ("I've been thinking of you.", [("intimate", f"“I've been thinking of you” {INTIMATE}")]),
+    ("I'm here when you want me.", [("intimate", f"“I'm here when you want me” {INTIMATE}")]),
+    ("I'd like to see you.", [("intimate", f"“like to see you” {INTIMATE}")]),
+    ("I'd still like to see you.", [("hidden-demand", f"“still” {STILL}"),
+                                    ("intimate", f"“like to see you” {INTIMATE}")]),
+    ("I miss you xx", [("intimate", f"“I miss you” {INTIMATE}"),
+                       ("intimate", f"“xx” {INTIMATE}")]),
+    ("I'm still here.", [("hidden-demand", f"“still” {STILL}")]),
+    ("I haven't heard from you, and that's OK.",
+     [("hidden-demand", f"“I haven't heard from you” {SILENCE}")]),
+    ("I'll be there then, if that works for you.",
+     [("hidden-demand", f"“if that works for you” {YES_OR_NO}")]),
+    ("Let me know.", [("demand", f"“Let me know” {DEMAND}")]),
+    ("Please reply.", [("demand", f"“Please reply” {DEMAND}")]),
+    ("Call me.", [("demand", f"“Call me” {DEMAND}")]),
+    ("We need to talk.", [("demand", f"“We need to talk” {DEMAND}")]),
+    ("See you soon.", [("demand", f"“See you” {DEMAND}")]),
+    ("Sorry you were kicked out.", [("privacy", f"“kicked out” {PRIVACY}")]),
+    ("Sorry you were barred.", [("privacy", f"“barred” {PRIVACY}")]),
+    ("Did the police come?", [("privacy", f"“police” {PRIVACY}")]),
+    ("Are you out of hospital?", [("privacy", f"“hospital” {PRIVACY}")]),
+    ("Sorry you were evicted.", [("privacy", f"“evicted” {PRIVACY}")]),
+])
+def test_intimate_words_hidden_demands_and_the_added_words_are_flagged(line, findings):
+    assert findings_for(GOOD.replace("I'm here when you want to talk. No need to reply.",
+                                     line)) == findings
+
+
+@pytest.mark.parametrize("text, findings", [
+    ("Hi Alex, it's Sam. Could we talk next time? No need to reply.", [("question", QUESTION)]),
+    ("Hi Alex, it's Sam. How are you? You don't need to reply.", [("question", QUESTION)]),
+    ("Hi Alex, it's Sam. How are you?", []),
+    ("Hi Alex, it's Sam. Reply YES if you'd like to meet.",
+     [("keyword-answer", keyword("Reply YES", "Yes"))]),
+    ("Hi Alex, it's Sam. Just text back 'yes' and I'll book it.",
+     [("keyword-answer", keyword("text back 'yes'", "Yes"))]),
+    ("Hi Alex, it's Sam. Yes, I'm here when you want to talk.", []),
+])
+def test_a_question_beside_no_need_to_reply_and_a_one_word_yes_are_flagged(text, findings):
+    assert findings_for(text) == findings
+
+
+@pytest.mark.parametrize("body, days", [
+    ("Hi {name}, it's {worker}. Sorry today was hard. {personal}", ["today"]),
+    ("Hi {name}, it's {worker}. About yesterday and this morning. {personal}",
+     ["yesterday", "this morning"]),
+    ("Hi {name}, it's {worker}. Tonight or on Friday? {personal}", ["Tonight", "Friday"]),
+    ("Hi {name}, it's {worker}. I'll be there on {next_meeting}. {personal}", []),
+])
+def test_a_template_may_not_name_a_day_mend_did_not_fill(body, days):
+    found = [f for f in body_findings(body, service_name="Hope Street")
+             if f.code == "names-a-day"]
+    assert [(f.code, f.message) for f in found] == [(
+        "names-a-day", f"“{day}” names a day, but the text may arrive on another day: Mend "
+                       "can schedule it later or send it the next morning. Leave the day "
+                       "out, or use {next_meeting} for the next meeting.") for day in days]

@@ -36,9 +36,9 @@ def alex(worker):
 
 def test_preview_shows_the_exact_text_with_its_parts(worker, db, alex):
     page = compose(worker, alex, version_id(db, "door-stays-open")).get_data(as_text=True)
-    assert ("Hi Alex, it&#39;s Sam. I&#39;ve been thinking of you. I&#39;m here when you "
+    assert ("Hi Alex, it&#39;s Sam. I wanted to say hello. I&#39;m here when you "
             "want to talk. No need to reply.") in page
-    assert "GSM-7 · 95 characters · 1 part" in page
+    assert "GSM-7 · 91 characters · 1 part" in page
     assert "They have gone quiet or stopped coming." in page  # when to use
 
 
@@ -47,8 +47,8 @@ def test_the_live_preview_returns_the_same_text_as_json(worker, db, alex):
         "contact_id": alex, "template_version_id": version_id(db, "door-stays-open"),
         "personal": "x" * 70}, page="/compose/")
     body = response.get_json()
-    assert body["body"].startswith("Hi Alex, it's Sam. I've been thinking of you. xxxx")
-    assert (body["encoding"], body["characters"], body["parts"]) == ("GSM-7", 166, 2)
+    assert body["body"].startswith("Hi Alex, it's Sam. I wanted to say hello. xxxx")
+    assert (body["encoding"], body["characters"], body["parts"]) == ("GSM-7", 162, 2)
     assert body["warnings"] == []
 
 
@@ -70,7 +70,7 @@ def test_the_service_is_named_only_when_the_person_agreed(worker, db):
 def test_the_next_meeting_is_picked_in_local_time_and_written_out(worker, db, alex):
     page = compose(worker, alex, version_id(db, "still-here-next-meeting"),
                    next_meeting_at="2026-12-03T14:00").get_data(as_text=True)
-    assert "I&#39;ll be there on Thursday 3 December at 2pm if that works for you." in page
+    assert "I&#39;ll be there on Thursday 3 December at 2pm, or we can pick another time." in page
 
 
 @pytest.mark.parametrize("fields, message", [
@@ -120,7 +120,8 @@ def test_confirm_schedules_the_text_and_records_who_and_which_version(worker, db
     assert message["status"] == "scheduled"
     assert message["template_version_id"] == version
     assert message["worker_id"] == user_ids["worker"]
-    assert message["body"].startswith("Hi Alex, it's Sam. It makes sense you felt angry today. "
+    assert message["body"].startswith(
+        "Hi Alex, it's Sam. However you felt last time, it made sense. "
                                       "Thank you for today.")
     assert message["template_fields"] == {"personal": "Thank you for today.", "next_meeting_at": ""}
     [event] = events.for_subject(db, "message", message["id"])

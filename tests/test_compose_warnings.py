@@ -33,7 +33,7 @@ def write(client, db, contact_id, personal, action="preview", template="door-sta
     ("You need to come in by Friday.", ["demand", "deadline"]),
     ("Your behaviour was fine really.", ["blame"]),
     ("The form is at www.example.org", ["link"]),
-    ("See you at Riverside Outreach.", ["service-named"]),
+    ("See you at Riverside Outreach.", ["demand", "service-named"]),
     ("Enjoy the crêpes.", ["non-gsm"]),
     ("Hope the week went well.", []),
 ])
@@ -106,5 +106,5 @@ def test_a_text_without_warnings_is_scheduled_with_none_stored(worker, db, alex)
     assert response.status_code == 302
     [message] = messages.for_contact(db, alex)
     assert message["warnings"] == []
-    assert message["body"] == ("Hi Alex, it's Sam. I've been thinking of you. Hope the week "
+    assert message["body"] == ("Hi Alex, it's Sam. I wanted to say hello. Hope the week "
                                "went well. I'm here when you want to talk. No need to reply.")

@@ -55,6 +55,10 @@ def test_reply_rate_within_7_days_overall_and_per_template(admin, a_month_of_tex
         ["I got something wrong", "1", "0", "0%"],
     ]
     assert ">33%</strong>" in page
+    # Listed by use, never ranked by replies: every text asks for none.
+    assert ("Replies: texts ask for none. Every text says no reply is needed, so a reply rate "
+            "is not a measure of a good text, and Mend never ranks templates by it") in page
+    assert "Replied within 7 days (%): texts ask for none" in page
 
 
 def test_delivery_opt_outs_and_texts_needing_checking(admin, a_month_of_texts):

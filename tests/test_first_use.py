@@ -36,13 +36,13 @@ def budget_of(worker, alex, version, personal):
 
 
 def test_the_personal_line_budget_counts_the_whole_text(worker, db, alex):
-    version = version_id(db, "door-stays-open")  # 95 characters before the personal line
-    short = budget_of(worker, alex, version, "Thinking of you.")
+    version = version_id(db, "door-stays-open")  # 91 characters before the personal line
+    short = budget_of(worker, alex, version, "Hope all is well.")
     assert (short["parts"], short["budget"], short["budget_over"]) == (
-        1, "48 characters before this text becomes 2 parts.", False)
+        1, "51 characters before this text becomes 2 parts.", False)
     longer = budget_of(worker, alex, version, "x" * 70)
     assert (longer["parts"], longer["budget"], longer["budget_over"]) == (
-        2, "This text is now 2 parts, so it costs twice as much. 140 characters before it "
+        2, "This text is now 2 parts, so it costs twice as much. 144 characters before it "
            "becomes 3 parts.", True)
     page = compose(worker, alex, version, personal="x" * 70).get_data(as_text=True)
     assert ('class="hint budget budget--over" id="personal-budget" aria-live="polite">This '

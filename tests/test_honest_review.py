@@ -68,7 +68,7 @@ def test_the_library_shows_reviewers_each_starter_waiting_with_text_notes_and_ch
     assert STARTER_NOTE in page
     assert page.count("Starter library: drafted by the Mend project, from the practice "
                       "guidance") == len(list(LIBRARY.glob("*.toml")))
-    assert ("Hi {name}, it's {worker}. I've been thinking of you. {personal} I'm here when "
+    assert ("Hi {name}, it's {worker}. I wanted to say hello. {personal} I'm here when "
             "you want to talk. No need to reply.") in page
     assert "Notes: No question to answer and no deadline, so silence is fine." in page
     assert "it passes every check Mend makes" in page
@@ -101,8 +101,8 @@ def test_a_changed_file_waits_for_review_and_the_page_says_the_old_one_stays_in_
     for file in LIBRARY.glob("*.toml"):
         (folder / file.name).write_text(file.read_text())
     path = folder / "door-stays-open.toml"
-    path.write_text(path.read_text().replace("I've been thinking of you.",
-                                             "I've been thinking of you this week."))
+    path.write_text(path.read_text().replace("I wanted to say hello.",
+                                             "I wanted to say hello again."))
     assert workflows.load_library(db, read_library(folder)[0]).proposed == ("door-stays-open",)
     page = " ".join(text_of(reviewer.get("/templates/door-stays-open/v2")).split())
     assert "Workers keep using version 1 until a reviewer approves this one." in page

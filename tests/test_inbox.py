@@ -134,3 +134,59 @@ def test_marking_read_without_a_csrf_token_is_refused(client, worker, db, alex):
     [reply] = inbound.for_contact(db, alex)
     assert worker.post(f"/inbox/{reply['id']}/read").status_code == 400
     assert inbound.get(db, reply["id"])["read_at"] is None
+
+
+def unread_cards(page):
+    return re.findall(r'<li class="card card--unread[^"]*" id="unread-\d+">(.*?)</li>', page,
+                      re.S)
+
+
+def test_help_is_shown_first_as_possibly_urgent_with_the_crisis_procedure(client, worker,
+                                                                            alex):
+    text_in(client, "thanks for that", sid=1)
+    text_in(client, "HELP", sid=2)
+    cards = [visible_text(card) for card in unread_cards(
+        worker.get("/dashboard").get_data(as_text=True))]
+    assert len(cards) == 2
+    assert ("Possibly urgent: Alex texted HELP. It may be a real call for help. They got an "
+            "automatic reply from the phone provider, not from you. Follow your crisis "
+            "procedure.") in cards[0]
+    assert "Reply with a template" not in cards[0]
+    assert "thanks for that" in cards[1]
+
+
+def test_every_reply_links_to_the_crisis_procedure(client, worker, alex):
+    text_in(client, "thanks", sid=1)
+    page = worker.get("/dashboard").get_data(as_text=True)
+    assert ("If a reply worries you, do not answer with a template: follow your crisis "
+            "procedure.") in visible_text(page)
+    assert 'href="/inbox/crisis-procedure">crisis procedure</a>' in page
+
+
+def test_a_possible_request_to_stop_is_a_no_for_now_with_no_template_offered(client, worker,
+                                                                             alex):
+    text_in(client, "just leave me alone", sid=1)
+    [card] = unread_cards(worker.get("/dashboard").get_data(as_text=True))
+    assert "Reply with a template" not in card
+    assert ("This may be a request to stop texting. Treat it as a no for now: do not text "
+            "them. Record it on their page, and ask them in person when you next see "
+            "them.") in visible_text(card)
+    person = visible_text(worker.get(f"/contacts/{alex}").get_data(as_text=True))
+    assert "Treat it as a no for now: do not text them." in person
+
+
+def test_the_crisis_procedure_page_says_to_ask_a_manager_until_it_is_written(worker, admin):
+    page = visible_text(worker.get("/inbox/crisis-procedure").get_data(as_text=True))
+    assert ("Your service has not written its crisis procedure into Mend yet. Ask your manager "
+            "or the person on call what to do now, and follow your service's own "
+            "procedure.") in page.replace("&#39;", "'")
+    assert "CRISIS_PROCEDURE" not in page
+    assert "CRISIS_PROCEDURE" in admin.get("/inbox/crisis-procedure").get_data(as_text=True)
+
+
+def test_the_crisis_procedure_page_shows_the_services_own_words(app, worker):
+    app.config["CRISIS_PROCEDURE"] = ("Call the duty manager on 0161 000 0000.\n"
+                                      "Out of hours: <the on-call number>.")
+    page = worker.get("/inbox/crisis-procedure").get_data(as_text=True)
+    assert "<p>Call the duty manager on 0161 000 0000.</p>" in page
+    assert "<p>Out of hours: &lt;the on-call number&gt;.</p>" in page

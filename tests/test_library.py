@@ -186,22 +186,22 @@ def test_a_changed_file_never_overrides_an_approved_version(fresh_db, tmp_path, 
     workflows.load_library(fresh_db, read_library(folder)[0])
     approve(fresh_db, reviewer, "door-stays-open")
     path = folder / "door-stays-open.toml"
-    path.write_text(path.read_text().replace("I've been thinking of you.",
-                                             "I've been thinking of you today."))
+    path.write_text(path.read_text().replace("I wanted to say hello.",
+                                             "I wanted to say hello again."))
     loaded = workflows.load_library(fresh_db, read_library(folder)[0])
     assert loaded.proposed == ("door-stays-open",)
     rows = [v[:3] for v in versions(fresh_db) if v[0] == "door-stays-open"]
     assert rows == [("door-stays-open", 1, "approved"), ("door-stays-open", 2, "draft")]
     usable = {v["template_id"]: v for v in sms_templates.usable_versions(fresh_db)}
     assert usable["door-stays-open"]["version"] == 1
-    assert "thinking of you today" not in usable["door-stays-open"]["body"]
+    assert "hello again" not in usable["door-stays-open"]["body"]
 
-    path.write_text(path.read_text().replace("today.", "this week."))
+    path.write_text(path.read_text().replace("hello again.", "hello once more."))
     held = workflows.load_library(fresh_db, read_library(folder)[0])
     assert held.waiting == ("door-stays-open",)  # one proposal at a time
     approve(fresh_db, reviewer, "door-stays-open")
     usable = {v["template_id"]: v for v in sms_templates.usable_versions(fresh_db)}
-    assert "thinking of you today" in usable["door-stays-open"]["body"]
+    assert "hello again" in usable["door-stays-open"]["body"]
 
 
 def test_templates_load_on_a_loaded_database_proposes_nothing(app):

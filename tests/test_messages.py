@@ -48,11 +48,11 @@ def test_editing_re_renders_and_records_a_new_event(worker, db, scheduled):
     message = messages.get(db, scheduled)
     response = post_form(worker, page_url, {
         "contact_id": message["contact_id"], "template_version_id": message["template_version_id"],
-        "personal": "Thinking of you.", "next_meeting_at": "", "when": "tomorrow_morning",
+        "personal": "Hope the week went well.", "next_meeting_at": "", "when": "tomorrow_morning",
         "send_at_local": "", "action": "save"})
     assert response.status_code == 302
     edited = messages.get(db, scheduled)
-    assert "Thinking of you." in edited["body"] and "Hope today" not in edited["body"]
+    assert "Hope the week went well." in edited["body"] and "Hope today" not in edited["body"]
     assert [e["action"] for e in events.for_subject(db, "message", scheduled)][-1] == "message.edited"
 
 
@@ -122,9 +122,9 @@ def test_editing_re_checks_consent(worker, db, scheduled):
     contacts.record_consent(db, contact_id=message["contact_id"], state="pending",
                             method="in_person", recorded_by=message["worker_id"])
     page = post_form(worker, f"/messages/{scheduled}/edit",
-                     edit_form(message, personal="Thinking of you.")).get_data(as_text=True)
+                     edit_form(message, personal="Hope the week went well.")).get_data(as_text=True)
     assert "cannot be texted now" in page
-    assert "Thinking of you." not in messages.get(db, scheduled)["body"]
+    assert "Hope the week went well." not in messages.get(db, scheduled)["body"]
 
 
 def test_a_consent_request_cannot_be_turned_into_another_text(worker, db, scheduled):

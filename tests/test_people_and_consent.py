@@ -181,9 +181,10 @@ def test_compose_refuses_someone_still_waiting_to_confirm_and_says_why(worker, d
 # --- Double opt-in -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("name_service, body", [
-    ("", "Hi Alex, it's Sam. Reply YES to get texts from me. Reply STOP at any time."),
-    ("y", "Hi Alex, it's Sam from Mend. Reply YES to get texts from me. "
-          "Reply STOP at any time."),
+    ("", "Hi Alex, it's Sam. I'd like to text you now and then about our meetings, with no "
+            "need to reply. Reply YES if that's OK, or STOP at any time."),
+    ("y", "Hi Alex, it's Sam from Mend. I'd like to text you now and then about our "
+          "meetings, with no need to reply. Reply YES if that's OK, or STOP at any time."),
 ])
 def test_double_opt_in_sends_a_confirmation_text_and_waits_for_yes(
         app, client, db, name_service, body):

@@ -77,7 +77,7 @@ def test_a_repair_started_from_a_persons_page_records_what_happened_and_its_kind
     assert f'href="/repairs/new?contact={alex}"' in page
     form = worker.get(f"/repairs/new?contact={alex}").get_data(as_text=True)
     assert re.search(rf'<option selected value="{alex}">Alex</option>', form)
-    assert "They left angry (confrontation)" in form and "They went quiet or withdrew (withdrawal)" in form
+    assert "They left angry or upset (confrontation)" in form and "They went quiet or withdrew (withdrawal)" in form
     repair_id = start_repair(worker, alex, situation="left-angry", note="Left before the end.")
     repair = repairs.get(db, repair_id)
     assert (repair["situation"], repair["kind"], repair["note"]) == (
@@ -347,7 +347,7 @@ def test_the_repair_timeline_interleaves_its_steps_with_texts_and_replies(
     page = worker.get(f"/repairs/{repair_id}").get_data(as_text=True)
     timeline = page[page.index('id="repair-timeline"'):]
     order = [timeline.index(words) for words in (
-        "Repair started", "Text linked to the repair", "I&#39;ve been thinking of you",
+        "Repair started", "Text linked to the repair", "I wanted to say hello",
         "Their reply linked to the repair", "ok thank you")]
     assert order == sorted(order)
 

@@ -28,6 +28,7 @@ ROUTE_ROLES = {
     "inbox.read": STAFF,
     "inbox.read_all_from": STAFF,
     "inbox.unmatched": {"admin"},
+    "inbox.crisis_procedure": STAFF,
     "compose.compose": STAFF,
     "compose.preview": STAFF,
     "messages.show": STAFF,

@@ -7,7 +7,7 @@ import pytest
 from storage import events, messages, sms_templates
 from tests.harness.pages import add_contact, client_for, contact_id_from, post_form
 
-NEW_TEXT = "Hi {name}, it's {worker}. I was glad to see you today. {personal} No need to reply."
+NEW_TEXT = "Hi {name}, it's {worker}. I was glad we met. {personal} No need to reply."
 
 
 @pytest.fixture
@@ -53,18 +53,21 @@ def compose_choices(client):
 
 def test_the_library_groups_templates_by_situation_with_who_approved_them(worker):
     page = text_of(worker.get("/templates/"))
-    for heading in ("They went quiet or withdrew", "They left angry", "A word landed badly",
-                    "I ended the session early for safety",
-                    "They missed the next meeting after a difficult one",
+    for heading in ("They went quiet or withdrew", "They left angry or upset",
+                    "A word landed badly", "We stopped a session early",
+                    "We didn't meet after a hard session",
                     "I got something wrong", "Checking in after a break",
-                    "Thanking them for telling me how they felt"):
+                    "They told me something didn't help",
+                    "I said no to something they asked",
+                    "They may feel awkward about something they said or did",
+                    "They told me something, then pulled away"):
         assert f">{heading}</h2>" in page
     assert "The door stays open" in page
-    assert ("They have gone quiet or stopped coming. Let them know you are still here, "
-            "with no pressure.") in page
+    assert ("They have gone quiet or stopped coming. Let them know you are here, with "
+            "no pressure.") in page
     assert re.search(r"version 1 ·\s+approved by Rita Reviewer on \w{3} \d+ \w{3} \d{4}", page)
     assert "Dr Priya Shah" not in page
-    assert ("Hi Alex, it's Sam. I've been thinking of you. I'm here when you want to talk. "
+    assert ("Hi Alex, it's Sam. I wanted to say hello. I'm here when you want to talk. "
             "No need to reply.") in page
 
 
@@ -160,7 +163,7 @@ def test_a_settled_version_cannot_be_reviewed_again(reviewer, second_reviewer, d
     ({"body": NEW_TEXT.replace("I was glad", "You need to come back. I was glad")},
      "“You need to” reads as a demand. A repair text offers and leaves the choice with "
      "them: if, when and how to talk."),
-    ({"body": NEW_TEXT.replace("today.", "at the hostel today.")},
+    ({"body": NEW_TEXT.replace("we met.", "we met at the hostel.")},
      "“hostel” could tell anyone who sees this phone about their situation. Phones are "
      "often shared or checked by others: leave it out."),
     ({"body": "Hi {name}, it's {worker}. {personal} {phone}"},
@@ -185,9 +188,9 @@ def test_a_draft_that_breaks_a_rule_is_explained_and_nothing_typed_is_lost(revie
 def test_a_new_version_shows_a_diff_and_replaces_the_old_one_once_approved(
         reviewer, second_reviewer, worker, db):
     form = reviewer.get("/templates/door-stays-open/new-version").get_data(as_text=True)
-    assert "I&#39;ve been thinking of you." in form
+    assert "I wanted to say hello." in form
     body = sms_templates.versions_of(db, "door-stays-open")[0]["body"].replace(
-        "I've been thinking of you.", "I've been thinking of you this week.")
+        "I wanted to say hello.", "I wanted to say hello again.")
     response = post_form(reviewer, "/templates/door-stays-open/new-version", {
         "title": "The door stays open", "situation": "went-quiet",
         "strategy": "door stays open", "when_to_use": "They went quiet.", "body": body,
@@ -195,7 +198,7 @@ def test_a_new_version_shows_a_diff_and_replaces_the_old_one_once_approved(
     assert response.headers["Location"] == "/templates/door-stays-open/v2"
     page = reviewer.get("/templates/door-stays-open/v2").get_data(as_text=True)
     assert "Changes from version 1 (approved)" in page
-    assert "thinking of <del>you.</del><ins>you this week.</ins>" in page
+    assert "say <del>hello.</del><ins>hello again.</ins>" in page
     assert "<h3>When to use it</h3>" in page
     assert "<h3>Title</h3>" not in page
     assert "Version 1 is waiting" not in page
@@ -206,7 +209,7 @@ def test_a_new_version_shows_a_diff_and_replaces_the_old_one_once_approved(
     assert usable["version"] == 2
     old = worker.get("/templates/door-stays-open/v1")
     assert old.status_code == 200
-    assert "I&#39;ve been thinking of you." in old.get_data(as_text=True)
+    assert "I wanted to say hello." in old.get_data(as_text=True)
 
 
 def test_only_one_draft_waits_at_a_time(reviewer, second_reviewer, db):
@@ -307,7 +310,7 @@ def test_an_admin_sees_drafts_waiting_but_cannot_review_them(reviewer, admin):
 def test_a_draft_that_fails_a_check_today_cannot_be_approved(second_reviewer, db, user_ids):
     sms_templates.create_draft(db, template_id="old-draft", authored_by=user_ids["reviewer"],
                                fields={**template_form(), "body": NEW_TEXT.replace(
-                                   "today.", "at the hostel today.")})
+                                   "we met.", "we met at the hostel.")})
     response = review(second_reviewer, "old-draft", 1, "approve")
     assert response.status_code == 400
     assert ("It cannot be approved: “hostel” could tell anyone who sees this phone about "

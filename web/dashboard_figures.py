@@ -134,7 +134,7 @@ def draw(figures):
             "Line chart of the weekly delivery rate; the table below has the figures.",
             percent=True),
         "replies": _chart(
-            "bar", "Replied within 7 days (%)", [name for name, _ in templates],
+            "bar", "Replied within 7 days (%): texts ask for none", [name for name, _ in templates],
             [("Reply rate", [rate for _, rate in templates])],
             "Bar chart of the reply rate within 7 days, overall and per template; "
             "the table below has the figures.", horizontal=True, percent=True),

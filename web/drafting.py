@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length
 
 from actions.texts import Draft
 from sms import checks, encoding, people, scheduling
-from sms.library import SITUATIONS
+from sms.library import NOT_A_TEXT, SITUATIONS
 from sms.rendering import FIELD_NAMES, BadTemplate, MissingFields, placeholders_in, render_text
 from sms.team import SENT_BY_MEND
 from storage import contacts, messages, sms_templates
@@ -60,9 +60,12 @@ def fill_choices(db, form, search=""):
                and search.lower() in row["preferred_name"].lower()]
     form.contact_id.choices = [SelectChoice("", "Choose a person")] + [
         SelectChoice(row["id"], row["preferred_name"]) for row in people_]
-    form.situation.choices = [SelectChoice("", "Any situation")] + [
-        SelectChoice(slug, label) for slug, label in SITUATIONS.items()
-        if slug not in SENT_BY_MEND]
+    form.situation.choices = [SelectChoice("", "Any situation", optgroup="A text may help")] + [
+        SelectChoice(slug, label, optgroup="A text may help")
+        for slug, label in SITUATIONS.items() if slug not in SENT_BY_MEND] + [
+        SelectChoice(slug, label, optgroup="Not a time for a text")
+        for slug, (label, _) in NOT_A_TEXT.items()]
+    form.not_a_text = NOT_A_TEXT
     usable = [version for version in sms_templates.usable_versions(db)
               if version["situation"] not in SENT_BY_MEND]  # Mend sends these itself
     recent = messages.recent_template_ids(db, current_user.id)
@@ -188,6 +191,10 @@ def build_draft(db, form, *, contact=None, with_time=False):
     """
     rules = service()
     form.validate()
+    if form.situation.data in NOT_A_TEXT:
+        form.situation.errors = [*form.situation.errors, "This is not a time for a text "
+                                 "from you: " + NOT_A_TEXT[form.situation.data][1]]
+        return None
     if contact is None and not form.contact_id.errors:
         contact = sendable_contact(db, form)
     version = usable_version(db, form) if not form.template_version_id.errors else None

@@ -1,7 +1,7 @@
 """Texts people sent: marking them read, and the admins' list of unmatched texts."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
@@ -54,6 +54,15 @@ def read_all_from(contact_id):
                         user_id=current_user.id)
     flash(f"Marked {len(changed)} text{'s' if len(changed) != 1 else ''} as read.")
     return redirect(url_for("contacts.show", contact_id=contact["id"], _anchor="thread-heading"))
+
+
+@bp.route("/crisis-procedure")
+@role_required("worker", "reviewer", "admin")
+def crisis_procedure():
+    """The service's crisis procedure, written once (CRISIS_PROCEDURE), linked from every
+    reply: a worried worker follows it rather than answering with a template."""
+    return render_template("inbox/crisis_procedure.html",
+                           procedure=current_app.config.get("CRISIS_PROCEDURE", "").strip())
 
 
 @bp.route("/unmatched")

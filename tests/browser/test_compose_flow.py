@@ -55,7 +55,7 @@ def test_the_live_preview_counts_parts_as_the_worker_types(live_server, page):
     add_person(page, live_server)
     page.get_by_role("link", name="Write a text to Alex").click()
     page.get_by_label("Template").select_option(label="The door stays open")
-    expect(page.locator("#preview-count")).to_have_text("GSM-7 · 95 characters · 1 part")
+    expect(page.locator("#preview-count")).to_have_text("GSM-7 · 91 characters · 1 part")
     personal = page.get_by_label("Personal line (optional)")
     personal.press_sequentially("I am sorry the day ended the way it did. " * 2)
     expect(page.locator("#preview-count")).to_have_text(re.compile(r"GSM-7 · 1\d\d characters · 2 parts"))
@@ -113,3 +113,19 @@ def test_a_worker_cancels_a_scheduled_text(live_server, page):
     page.get_by_role("button", name="Cancel text").click()
     expect(page.get_by_role("status")).to_have_text("The text is cancelled. It will not be sent.")
     expect(page.locator("#message-status")).to_have_text("Cancelled")
+
+
+def test_a_time_that_is_not_for_a_text_shows_guidance_and_offers_no_template(live_server,
+                                                                              page):
+    log_in(page, live_server, "worker@example.org", PASSWORD)
+    add_person(page, live_server)
+    page.get_by_role("link", name="Write a text to Alex").click()
+    expect(page.locator("#not-a-text-complaint")).to_be_hidden()
+    page.get_by_label("What happened?").select_option(label="They made a complaint about me")
+    expect(page.locator("#not-a-text-complaint")).to_be_visible()
+    expect(page.locator("#not-a-text-complaint")).to_contain_text(
+        "Reply through your service's complaints process")
+    offered = page.locator("#template_version_id option:not([disabled])")
+    expect(offered).to_have_count(1)  # only "Choose a template"
+    page.get_by_label("What happened?").select_option(label="They went quiet or withdrew")
+    expect(page.locator("#not-a-text-complaint")).to_be_hidden()

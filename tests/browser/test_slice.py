@@ -20,7 +20,7 @@ def test_a_worker_adds_a_person_and_their_text_is_sent(live_server, page):
     expect(page.locator("#consent-state")).to_have_text("Agreed to texts")
 
     page.get_by_role("link", name="Write a text to Alex").click()
-    page.get_by_label("Template").select_option(label="It makes sense you felt that way")
+    page.get_by_label("Template").select_option(label="However you felt, it made sense")
     # A template for when they left angry: the suggestion shows at once, the morning is
     # chosen for the worker, and the worker can still choose.
     expect(page.locator("#cooling-off")).to_be_visible()
@@ -29,7 +29,7 @@ def test_a_worker_adds_a_person_and_their_text_is_sent(live_server, page):
     page.get_by_label("Personal line (optional)").fill("Thank you for staying as long as you did.")
     page.get_by_role("button", name="Preview").click()
     expect(page.locator("#preview-body")).to_have_text(re.compile(
-        r"^Hi Alex, it's Sam\. It makes sense you felt angry today\. Thank you for staying"))
+        r"^Hi Alex, it's Sam\. However you felt last time, it made sense\. Thank you for staying"))
     expect(page.locator("#preview-count")).to_contain_text("2 parts")
     save_screenshot(page, "compose.png")
 

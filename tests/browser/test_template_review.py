@@ -9,7 +9,7 @@ from tests.harness.database import ACCOUNTS, PASSWORD
 
 pytestmark = pytest.mark.browser
 
-BODY = "Hi {name}, it's {worker}. I was glad to see you today. {personal} No need to reply."
+BODY = "Hi {name}, it's {worker}. I was glad we met. {personal} No need to reply."
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_a_template_goes_from_draft_to_a_workers_preview_on_a_phone(browser, liv
     worker.fill("#personal", "Hope the hostel is OK.")
     worker.click("text=Preview")
     expect(worker.locator("#preview-body")).to_have_text(
-        "Hi Alex, it's Sam. I was glad to see you today. Hope the hostel is OK. "
+        "Hi Alex, it's Sam. I was glad we met. Hope the hostel is OK. "
         "No need to reply.")
     expect(worker.locator("#preview-warnings li")).to_have_text([
         "“hostel” could tell anyone who sees this phone about their situation. Phones are "
