@@ -1,4 +1,5 @@
-"""The web layer: one blueprint per concern, thin views over `sms/` and `storage/`."""
+"""The web layer: one blueprint per concern; a view reads its form and calls one workflow
+in `actions/` (see docs/architecture.md)."""
 from werkzeug.routing import IntegerConverter
 
 SQLITE_MAX_INTEGER = 2 ** 63 - 1
