@@ -414,6 +414,23 @@ def m012_number_reveal_notes(db):
             erased_at TEXT
         )""")
     db.execute("CREATE INDEX number_reveal_notes_by_contact ON number_reveal_notes (contact_id)")
+    # Reveals recorded before this migration hold the admin's free text as their reason:
+    # it moves to the notes (blank for people already erased) and the reason becomes
+    # "other", so erasure and retention can reach it. The append-only trigger is lifted
+    # for this one statement only.
+    codes = ("provider_refused", "person_asked", "information_request", "safety_concern",
+             "other")  # frozen here: what the list held when m012 shipped
+    marks = ", ".join("?" for _ in codes)
+    db.execute(f"""INSERT INTO number_reveal_notes (reveal_id, contact_id, note, erased_at)
+        SELECT number_reveals.id, number_reveals.contact_id,
+               CASE WHEN contacts.erased_at IS NULL THEN number_reveals.reason ELSE '' END,
+               contacts.erased_at
+        FROM number_reveals JOIN contacts ON contacts.id = number_reveals.contact_id
+        WHERE number_reveals.reason NOT IN ({marks})""", codes)
+    db.execute("DROP TRIGGER number_reveals_append_only_update")
+    db.execute(f"UPDATE number_reveals SET reason = 'other' WHERE reason NOT IN ({marks})", codes)
+    db.execute("""CREATE TRIGGER number_reveals_append_only_update BEFORE UPDATE ON number_reveals
+        BEGIN SELECT RAISE(ABORT, 'number reveals are append-only'); END""")
 
 
 @migrations()
