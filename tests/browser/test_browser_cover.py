@@ -47,7 +47,7 @@ def test_a_reply_while_the_key_worker_is_on_leave_is_seen_and_answered_by_the_co
 
     page.get_by_role("link", name="Write a text to Alex").click()
     page.get_by_label("Template").select_option(label="The door stays open")
-    expect(page.locator("#preview-body")).to_contain_text("Hi Alex, it's Jo.")
+    expect(page.locator("#preview-body")).to_contain_text("Hi Alex, it's Jo.", timeout=15_000)
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Check your text")).to_be_visible()
     page.get_by_role("button", name="Schedule text").click()
