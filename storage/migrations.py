@@ -784,6 +784,15 @@ def m041_report_rollups(db):
         END""")
 
 
+@migrations()
+def m050_languages(db):
+    """The language a person wants texts in (NULL: not asked yet) and the languages
+    each account reads and may review in (comma-separated codes from
+    `sms.languages.LANGUAGES`; every existing account reads English)."""
+    db.execute("ALTER TABLE contacts ADD COLUMN language TEXT")
+    db.execute("ALTER TABLE users ADD COLUMN languages TEXT NOT NULL DEFAULT 'en'")
+
+
 # New migrations go here, at the end, numbered after the last one.
 
 
