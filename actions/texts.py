@@ -33,6 +33,8 @@ class Draft:
     budget: tuple = ("", False)  # sms.encoding.budget: room before another part
     template_fields: dict = field(default_factory=dict)
     meeting_at: object = None  # the next meeting the text names (UTC), if any
+    day_written_for: str | None = None  # {day}: the date (service clock) its words fit
+    day_note: str = ""  # says which day Mend wrote {day} for
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ def scheduled_detail(draft):
             # codes only: a warning's words can quote the name or the worker's line,
             # and the audit log can never be erased
             "warnings": [warning["code"] for warning in draft.warnings],
-            "scheduled_for": draft.send_time.at.isoformat(timespec="seconds")}
+            "scheduled_for": draft.send_time.at.isoformat(timespec="seconds"),
+            **({"day_written_for": draft.day_written_for} if draft.day_written_for else {})}
 
 
 def schedule_text(db, draft, *, worker_id, number_reconfirmed, repair_id=None,
@@ -76,7 +79,8 @@ def schedule_text(db, draft, *, worker_id, number_reconfirmed, repair_id=None,
             template_version_id=draft.version["id"], body=rendered.body,
             encoding=rendered.encoding, characters=rendered.characters,
             parts=rendered.parts, warnings=draft.warnings,
-            scheduled_for=draft.send_time.at, template_fields=draft.template_fields)
+            scheduled_for=draft.send_time.at, template_fields=draft.template_fields,
+            day_written_for=draft.day_written_for)
         events.record(db, action="message.scheduled", subject_type="message",
                       subject_id=message_id, actor_type="user", actor_id=worker_id,
                       detail=scheduled_detail(draft))
@@ -97,7 +101,7 @@ def reschedule_text(db, message_id, draft, *, worker_id, number_reconfirmed):
             db, message_id, template_version_id=draft.version["id"], body=rendered.body,
             encoding=rendered.encoding, characters=rendered.characters, parts=rendered.parts,
             warnings=draft.warnings, scheduled_for=draft.send_time.at,
-            template_fields=draft.template_fields)
+            template_fields=draft.template_fields, day_written_for=draft.day_written_for)
         if saved:
             events.record(db, action="message.edited", subject_type="message",
                           subject_id=message_id, actor_type="user", actor_id=worker_id,

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from actions import consent, number_hold
-from sms import people, send_window, team, twilio_errors
+from sms import days, people, send_window, team, twilio_errors
 from sms.gateways import (Ambiguous, BadNumber, CredentialsRejected, LookupFailed,
                           RecipientOptedOut, RetryLater, SendError)
 from storage import alerts, contacts, delivery, events, messages, scheduler_ticks
@@ -53,6 +53,9 @@ CRASHED_LOOKUP_FAILED = ("The dispatcher stopped while sending it, and the provi
 STALE = "It could not go out on time, so it was not sent late."
 NO_OVERLAP = ("Their safe hours do not overlap the service's send window, so it could "
               "not go out.")
+WRONG_DAY = ("Its words say when it happened (“today”, “yesterday”) for a text arriving "
+             "on {date}; it could not go that day, so it was not sent with the wrong day. "
+             "Write it again if it should still go.")
 STOPPED_BY_PROVIDER = ("The person texted STOP to Mend's number, so the provider blocks "
                        "texts to them.")
 
@@ -119,6 +122,8 @@ def recheck(db, message, now, settings, contact=None):
     due = from_db_time(message["scheduled_for"])
     if now - due > settings.stale_after:
         return gave_up(message, "expired"), STALE, None
+    if not days_fit(message, now, settings.zone):
+        return gave_up(message, "expired"), WRONG_DAY.format(date=message["day_written_for"]), None
     if contact["number_flag"]:  # issue 14: held until the number is checked in person
         return ("scheduled", team.held_reason(contact["number_flag"]),
                 due + settings.stale_after + timedelta(seconds=1))
@@ -129,8 +134,18 @@ def recheck(db, message, now, settings, contact=None):
         opens = send_window.next_allowed(now, settings.zone, window)
         if opens is None or opens - due > settings.stale_after:
             return gave_up(message, "expired"), STALE + " The send window was closed.", None
+        if not days_fit(message, opens, settings.zone):
+            return (gave_up(message, "expired"),
+                    WRONG_DAY.format(date=message["day_written_for"]), None)
         return "scheduled", "Outside the send window; it will wait for the window to open.", opens
     return None
+
+
+def days_fit(message, moment, zone):
+    """False when the text's {day} words ("today", "yesterday") were written for another
+    date than `moment`'s on the service's clock."""
+    written_for = message.get("day_written_for")
+    return not written_for or days.written_for(moment, zone) == written_for
 
 
 def backoff(attempt, settings, rng=random):

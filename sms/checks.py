@@ -196,8 +196,10 @@ def named_days(text):
     """Day words in a template's own words: the text may arrive on another day."""
     return [Finding("names-a-day", f"“{phrase}” names a day, but the text may arrive on "
                                    "another day: Mend can schedule it later or send it "
-                                   "the next morning. Leave the day out, or use "
-                                   "{next_meeting} for the next meeting.")
+                                   "the next morning. Leave the day out, or let Mend "
+                                   "write it: {day} for when it happened (“today”, "
+                                   "“yesterday”, “on Tuesday”), {next_meeting} for the "
+                                   "next meeting.")
             for phrase in dict.fromkeys(m.group(0) for m in DAY_WORDS.finditer(text))]
 
 

@@ -69,7 +69,7 @@ STRATEGIES = ("validate", "invite to talk", "own my part", "clarify a misunderst
 
 # What a template is checked and shown with: a short name, a first name, a real date.
 TYPICAL_VALUES = {"name": "Alex", "worker": "Sam", "next_meeting": "Tuesday 3 December at 2pm",
-                  "new_worker": "Jo"}
+                  "new_worker": "Jo", "day": "on Tuesday"}
 TYPICAL_PERSONAL = "I hope the week has been kind to you."
 REQUIRED_PLACEHOLDERS = ("name", "worker")
 
@@ -109,7 +109,7 @@ def body_findings(body, *, service_name, situation=None):
         findings.extend(checks.Finding(
             "personal-place" if name == "personal" else "missing-placeholder",
             f"Mend sends this text itself, so no one fills in {{{name}}}: take it out.")
-            for name in ("personal", "next_meeting") if name in used)
+            for name in ("personal", "next_meeting", "day") if name in used)
     elif names.count("personal") != 1:
         findings.append(checks.Finding(
             "personal-place", "Mark the one place where the worker's own line goes with "

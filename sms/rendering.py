@@ -1,8 +1,8 @@
 """Turning a reviewed template and a worker's values into the exact text sent.
 
 Reviewers write templates in a plain form: words, and placeholders in single curly
-brackets (`{name}`, `{worker}`, `{next_meeting}`, and `{personal}` where the worker's
-own line goes). Mend translates the plain form into a small Jinja template and renders
+brackets (`{name}`, `{worker}`, `{next_meeting}`, `{day}`, and `{personal}` where the
+worker's own line goes). Mend translates the plain form into a small Jinja template and renders
 it in a sandbox, so a template can never reach Python, loop or include anything:
 
 - `{worker}` the first time is the sign-off Mend handles: "Sam", or "Sam from
@@ -32,13 +32,17 @@ PLACEHOLDERS = {
     "personal": ("where the worker's own line goes (one place; when they leave it empty it "
                  "disappears with the space after it)"),
     "new_worker": "the new key worker's first name (in the text Mend sends at a handover)",
+    "day": ("when it happened, as they will read it when the text arrives: “today”, "
+            "“yesterday” or “on Tuesday” (Mend writes it from the date the worker gives "
+            "and the send time, and again whenever the time changes)"),
 }
 # What a worker is asked to fill in, in words, when a template uses it.
 FIELD_NAMES = {"name": "their preferred name", "worker": "your first name",
-               "next_meeting": "next meeting", "personal": "personal line"}
-VALUE_NAMES = ("name", "worker", "service", "next_meeting", "personal", "new_worker")
+               "next_meeting": "next meeting", "personal": "personal line",
+               "day": "date it happened"}
+VALUE_NAMES = ("name", "worker", "service", "next_meeting", "personal", "new_worker", "day")
 OPTIONAL_PLACEHOLDERS = {"personal", "service"}  # service is empty when it may not be named
-FILLED_BY_WORKER = ("next_meeting", "personal")
+FILLED_BY_WORKER = ("next_meeting", "personal", "day")
 
 SIGN_OFF = "{{ worker }}{% if service %} from {{ service }}{% endif %}"
 PERSONAL_WITH_SPACE = "{% if personal %}{{ personal }} {% endif %}"

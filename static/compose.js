@@ -17,6 +17,7 @@
     text("preview-body", data.body);
     text("preview-count", data.encoding + " · " + data.characters + " characters · " +
       data.parts + " part" + (data.parts === 1 ? "" : "s"));
+    text("preview-day", data.day_note);
     text("preview-replaced", data.replaced.length ?
       "Replaced so it sends as plain text: " + data.replaced.join(", ") : "");
     var list = byId("preview-warnings");
@@ -100,6 +101,10 @@
     var meeting = byId("next-meeting-field");
     if (meeting && chosen && chosen.dataset.fields !== undefined) {
       meeting.hidden = chosen.dataset.fields.split(" ").indexOf("next_meeting") === -1;
+    }
+    var happened = byId("happened-on-field");
+    if (happened && chosen && chosen.dataset.fields !== undefined) {
+      happened.hidden = chosen.dataset.fields.split(" ").indexOf("day") === -1;
     }
     if (chosen && chosen.dataset.whenToUse) { text("when-to-use", chosen.dataset.whenToUse); }
     var at = form.querySelector("input[name=when][value=at]");

@@ -793,6 +793,13 @@ def m050_languages(db):
     db.execute("ALTER TABLE users ADD COLUMN languages TEXT NOT NULL DEFAULT 'en'")
 
 
+@migrations()
+def m065_day_written_for(db):
+    """The date (on the service's clock) a text's {day} words were written for: the
+    dispatcher never sends it on another date, where "today" would be wrong."""
+    db.execute("ALTER TABLE messages ADD COLUMN day_written_for TEXT")
+
+
 # New migrations go here, at the end, numbered after the last one.
 
 

@@ -132,7 +132,7 @@ def test_ordinary_kind_words_are_not_flagged(innocent):
     assert findings_for(GOOD.replace("No need to reply.", innocent)) == []
 
 
-PLACES = "Placeholders are {name}, {worker}, {next_meeting}, {personal}, {new_worker}."
+PLACES = "Placeholders are {name}, {worker}, {next_meeting}, {personal}, {new_worker}, {day}."
 
 
 @pytest.mark.parametrize("body, findings", [
@@ -264,6 +264,7 @@ def test_a_question_beside_no_need_to_reply_and_a_one_word_yes_are_flagged(text,
      ["yesterday", "this morning"]),
     ("Hi {name}, it's {worker}. Tonight or on Friday? {personal}", ["Tonight", "Friday"]),
     ("Hi {name}, it's {worker}. I'll be there on {next_meeting}. {personal}", []),
+    ("Hi {name}, it's {worker}. I was wrong when we met {day}. {personal}", []),
 ])
 def test_a_template_may_not_name_a_day_mend_did_not_fill(body, days):
     found = [f for f in body_findings(body, service_name="Hope Street")
@@ -271,4 +272,6 @@ def test_a_template_may_not_name_a_day_mend_did_not_fill(body, days):
     assert [(f.code, f.message) for f in found] == [(
         "names-a-day", f"“{day}” names a day, but the text may arrive on another day: Mend "
                        "can schedule it later or send it the next morning. Leave the day "
-                       "out, or use {next_meeting} for the next meeting.") for day in days]
+                       "out, or let Mend write it: {day} for when it happened (“today”, "
+                       "“yesterday”, “on Tuesday”), {next_meeting} for the next meeting.")
+        for day in days]

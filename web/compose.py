@@ -8,9 +8,10 @@ from flask import (Blueprint, current_app, flash, jsonify, redirect, render_temp
 from flask_login import current_user
 
 from actions import texts
-from sms import scheduling
+from sms import days, scheduling
 from sms.phone import mask
 from storage import repairs
+from storage.connection import from_db_time
 
 from .auth import role_required
 from .caseload import visible_contacts
@@ -70,6 +71,7 @@ def prefill(db, form):
         chosen = repair["contact_id"]
         form.situation.data = repair["situation"]
         form.repair_id.data = str(repair["id"])
+        form.happened_on.data = local_date(repair["happened_at"])
     if chosen is not None:
         form.contact_id.data = chosen
 
@@ -112,8 +114,14 @@ def preview_json(draft, errors=None):
         "budget": draft.budget[0],
         "budget_over": draft.budget[1],
         "when_to_use": draft.version["when_to_use"],
+        "day_note": draft.day_note,
         "errors": errors or {},
     }
+
+
+def local_date(stored):
+    """A stored UTC time as the date on the service's clock, for a date input."""
+    return days.local_day(from_db_time(stored), current_app.config["TIMEZONE"]).isoformat()
 
 
 @bp.app_template_filter("input_local")

@@ -7,6 +7,7 @@ editing) goes through `build_draft`, so what the worker sees is exactly what is
 stored and sent.
 """
 import hashlib
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import request
@@ -17,7 +18,7 @@ from wtforms import (BooleanField, HiddenField, RadioField, SelectChoice, Select
 from wtforms.validators import DataRequired, Length
 
 from actions.texts import Draft
-from sms import checks, encoding, people, scheduling
+from sms import checks, days, encoding, people, scheduling
 from sms.library import NOT_A_TEXT, SITUATIONS
 from sms.rendering import FIELD_NAMES, BadTemplate, MissingFields, placeholders_in, render_text
 from sms.team import SENT_BY_MEND
@@ -43,6 +44,7 @@ class ComposeForm(FlaskForm):
     template_version_id = SelectField("Template", coerce=optional_int, validate_choice=False,
                                       validators=[DataRequired("Choose a template.")])
     next_meeting_at = StringField("Next meeting", validators=[Length(max=40)])
+    happened_on = StringField("When did it happen?", validators=[Length(max=20)])
     personal = StringField("Personal line (optional)", validators=[Length(
         max=PERSONAL_LINE_MAX,
         message=f"Keep the personal line to {PERSONAL_LINE_MAX} characters or fewer.")])
@@ -133,23 +135,62 @@ def next_meeting_text(form, zone):
     return scheduling.format_meeting(moment, zone)
 
 
-def render_for(form, contact, version, rules):
-    """Render the text; a missing field becomes an error naming it. None on error."""
+def arrival_for(form, contact, rules):
+    """When the text is due to arrive, as the form chooses it now (UTC), or None when
+    the chosen time cannot be read yet (the time's own check says why)."""
+    window = people.window_for(contact, rules.window)
+    moment, _ = scheduling.resolve(form.when.data, form.send_at_local.data, utc_now(),
+                                   rules.zone, window or rules.window, rules.morning)
+    return moment
+
+
+def happened_on(form):
+    """The "When did it happen?" date, or None (an error is set when it cannot be used)."""
+    typed = (form.happened_on.data or "").strip()
+    if not typed:
+        return None
+    try:
+        return date.fromisoformat(typed)
+    except ValueError:
+        form.happened_on.errors.append("That date could not be read. Choose it again.")
+        return None
+
+
+def day_text(form, version, arrives, zone):
+    """The {day} words for a text arriving at `arrives`: "today", "yesterday", "on
+    Tuesday"; '' when the template does not use them (or an error is set)."""
+    if "day" not in placeholders_in(version["body"]):
+        return ""
+    happened = happened_on(form)
+    if happened is None:
+        return ""
+    try:
+        return days.day_phrase(happened, arrives or utc_now(), zone)
+    except days.HappensLater:
+        form.happened_on.errors.append(
+            "That date is after the text would arrive. Choose the day it happened.")
+        return ""
+
+
+def render_for(form, contact, version, rules, arrives=None):
+    """Render the text for a text arriving at `arrives`; a missing field becomes an
+    error naming it. None on error."""
     values = {
         "name": contact["preferred_name"],
         "worker": current_user.first_name,
         "service": rules.name_for(contact),
         "next_meeting": next_meeting_text(form, rules.zone),
         "personal": form.personal.data,
+        "day": day_text(form, version, arrives, rules.zone),
     }
-    if form.next_meeting_at.errors:
+    if form.next_meeting_at.errors or form.happened_on.errors:
         return None
     try:
         return render_text(version["body"], values)
     except MissingFields as missing:
         for name in missing.names:
-            target = {"next_meeting": form.next_meeting_at,
-                      "personal": form.personal}.get(name, form.template_version_id)
+            target = {"next_meeting": form.next_meeting_at, "personal": form.personal,
+                      "day": form.happened_on}.get(name, form.template_version_id)
             target.errors.append(f"Fill in the {FIELD_NAMES[name]}: this template uses it.")
     except BadTemplate:
         form.template_version_id.errors.append(
@@ -200,12 +241,21 @@ def build_draft(db, form, *, contact=None, with_time=False):
     version = usable_version(db, form) if not form.template_version_id.errors else None
     if contact is None or version is None:
         return None
-    rendered = render_for(form, contact, version, rules)
+    send_time = choose_send_time(form, contact, rules) if with_time else None
+    arrives = send_time.at if send_time and send_time.at else arrival_for(form, contact, rules)
+    rendered = render_for(form, contact, version, rules, arrives)
     if rendered is None or form.personal.errors:
         return None
     draft = Draft(contact=contact, version=version, rendered=rendered,
                   template_fields={"personal": form.personal.data or "",
                                    "next_meeting_at": form.next_meeting_at.data or ""})
+    if "day" in placeholders_in(version["body"]):
+        draft.template_fields["happened_on"] = form.happened_on.data
+        draft.day_written_for = days.written_for(arrives or utc_now(), rules.zone)
+        arrival_day = date.fromisoformat(draft.day_written_for)
+        draft.day_note = (f"Mend wrote when it happened for a text arriving on "
+                          f"{arrival_day:%A} {arrival_day.day} {arrival_day:%B}. If the "
+                          "time changes, Mend writes it again.")
     draft.warnings = [warning.as_dict() for warning in warnings_for(contact, rendered, rules)]
     draft.meeting_at = scheduling.parse_local(form.next_meeting_at.data, rules.zone) if (
         form.next_meeting_at.data or "").strip() else None
@@ -216,7 +266,7 @@ def build_draft(db, form, *, contact=None, with_time=False):
     draft.needs_reconfirm = people.number_needs_reconfirming(
         contact, now=utc_now(), days=rules.reconfirm_days)
     if with_time:
-        draft.send_time = choose_send_time(form, contact, rules)
+        draft.send_time = send_time
         if draft.needs_reconfirm and not form.number_reconfirmed.data:
             form.number_reconfirmed.errors.append(
                 f"It is a while since {contact['preferred_name']}'s number was checked. "

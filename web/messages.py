@@ -163,6 +163,7 @@ def edit_form(message):
         form.template_version_id.data = message["template_version_id"]
         form.personal.data = message["template_fields"].get("personal", "")
         form.next_meeting_at.data = message["template_fields"].get("next_meeting_at", "")
+        form.happened_on.data = message["template_fields"].get("happened_on", "")
         form.when.data = "at"
         form.send_at_local.data = input_local(from_db_time(message["scheduled_for"]),
                                               service().zone)
