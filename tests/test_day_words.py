@@ -112,6 +112,24 @@ def test_the_preview_shows_the_day_as_it_will_read_when_the_text_arrives(
     assert body["day_note"].startswith("Mend wrote when it happened for a text arriving on ")
 
 
+@pytest.mark.parametrize("when, warned", [("now", False), ("tomorrow_morning", True)])
+def test_a_day_in_the_workers_own_line_is_questioned_when_the_text_goes_another_day(
+        app, db, when, warned):
+    door = next(v["id"] for v in template_workflows.sms_templates.usable_versions(db)
+                if v["template_id"] == "door-stays-open")
+    with time_machine.travel(TUESDAY_EVENING, tick=False):
+        worker = client_for(app, "worker")
+        alex = contact_id_from(add_contact(worker, name="Alex"))
+        body = post_form(worker, "/compose/preview", {
+            "contact_id": alex, "template_version_id": door, "when": when,
+            "personal": "Thanks for today."}, page="/compose/").get_json()
+    expected = [{"code": "names-a-day", "message": "Your line says “today”, but the text "
+                 "arrives on Wednesday 2 December: check it will still be right then, or "
+                 "leave the day out."}]
+    assert [w for w in body["warnings"] if w["code"] == "names-a-day"] == (
+        expected if warned else [])
+
+
 def test_the_date_it_happened_is_asked_for_when_the_template_uses_it(app, db, day_version):
     with time_machine.travel(TUESDAY_EVENING, tick=False):
         worker = client_for(app, "worker")

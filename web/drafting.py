@@ -224,6 +224,19 @@ def warnings_for(contact, rendered, rules):
     return checks.check_text(rendered.body, context, name=contact["preferred_name"])
 
 
+def personal_day_warnings(personal, arrives, zone):
+    """A day named in the worker's own line, for a text that arrives on another date
+    than today: "today" written now may be wrong when it lands."""
+    arrival_day = days.local_day(arrives or utc_now(), zone)
+    if arrival_day == days.local_day(utc_now(), zone):
+        return []
+    return [checks.Finding("names-a-day", f"Your line says “{phrase}”, but the text arrives "
+                           f"on {arrival_day:%A} {arrival_day.day} {arrival_day:%B}: check "
+                           "it will still be right then, or leave the day out.")
+            for phrase in dict.fromkeys(m.group(0)
+                                        for m in checks.DAY_WORDS.finditer(personal or ""))]
+
+
 def build_draft(db, form, *, contact=None, with_time=False):
     """Check a compose form; a Draft when the text can be rendered, else None.
 
@@ -256,7 +269,9 @@ def build_draft(db, form, *, contact=None, with_time=False):
         draft.day_note = (f"Mend wrote when it happened for a text arriving on "
                           f"{arrival_day:%A} {arrival_day.day} {arrival_day:%B}. If the "
                           "time changes, Mend writes it again.")
-    draft.warnings = [warning.as_dict() for warning in warnings_for(contact, rendered, rules)]
+    draft.warnings = [warning.as_dict() for warning in [
+        *warnings_for(contact, rendered, rules),
+        *personal_day_warnings(form.personal.data, arrives, rules.zone)]]
     draft.meeting_at = scheduling.parse_local(form.next_meeting_at.data, rules.zone) if (
         form.next_meeting_at.data or "").strip() else None
     draft.cooling_off_situation = version["situation"] in scheduling.COOLING_OFF_SITUATIONS
