@@ -25,10 +25,10 @@ def create(db, *, contact_id, worker_id, template_version_id, body, encoding,
         "template_fields": json.dumps(template_fields or {}, ensure_ascii=False),
         "status": "scheduled",
         "scheduled_for": to_db_time(scheduled_for),
-        "day_written_for": day_written_for,
         "purpose": purpose,
         "created_at": now,
         "updated_at": now,
+        **({"day_written_for": day_written_for} if day_written_for else {}),
     })
     return table.last_pk
 

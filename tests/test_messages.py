@@ -12,13 +12,13 @@ from tests.test_compose import compose, version_id
 def scheduled(worker, db):
     alex = contact_id_from(add_contact(worker, name="Alex"))
     response = compose(worker, alex, version_id(db, "door-stays-open"), action="confirm",
-                       when="tomorrow_morning", personal="Hope today went ok.")
+                       when="tomorrow_morning", personal="Hope the week went ok.")
     return int(response.headers["Location"].rsplit("/", 1)[1])
 
 
 def test_the_message_page_shows_the_text_and_who_scheduled_it(worker, scheduled):
     page = worker.get(f"/messages/{scheduled}").get_data(as_text=True)
-    assert "Hope today went ok." in page
+    assert "Hope the week went ok." in page
     assert "<strong>Scheduled</strong>" in page and "Sam Worker" in page
     assert "Change this text" in page and "Cancel text" in page
 
@@ -44,7 +44,7 @@ def test_cancelling_needs_a_reason_and_records_it(worker, db, scheduled):
 def test_editing_re_renders_and_records_a_new_event(worker, db, scheduled):
     page_url = f"/messages/{scheduled}/edit"
     form = worker.get(page_url).get_data(as_text=True)
-    assert 'value="Hope today went ok."' in form
+    assert 'value="Hope the week went ok."' in form
     message = messages.get(db, scheduled)
     response = post_form(worker, page_url, {
         "contact_id": message["contact_id"], "template_version_id": message["template_version_id"],

@@ -168,10 +168,10 @@ def test_a_settled_version_cannot_be_reviewed_again(reviewer, second_reviewer, d
      "often shared or checked by others: leave it out."),
     ({"body": "Hi {name}, it's {worker}. {personal} {phone}"},
      "The template cannot be read: unknown placeholder {phone}. Placeholders are {name}, "
-     "{worker}, {next_meeting}, {personal}, {new_worker}."),
+     "{worker}, {next_meeting}, {personal}, {new_worker}, {day}."),
     ({"body": "Hi {{ name }}, it's {{ worker }}. {{ ''.__class__ }}"},
      "This is written in Mend's old template format ({{ name }}, {% if %}). Use plain "
-     "placeholders instead: {name}, {worker}, {next_meeting}, {personal}, {new_worker}."),
+     "placeholders instead: {name}, {worker}, {next_meeting}, {personal}, {new_worker}, {day}."),
     ({"body": "Hi {name}, it's {worker}. I was glad to see you."},
      "Mark the one place where the worker's own line goes with {personal}."),
 ])

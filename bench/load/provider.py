@@ -120,17 +120,22 @@ class Twilio:
             report.result()
 
     def texts(self):
-        """Replies at REPLIES_PER_SECOND, and each STOP at its time."""
-        elapsed = time.monotonic() - self.started
-        if self.stop_at and elapsed >= self.stop_at[0]:
-            self.stop_at.pop(0)
-            phone = self.stoppers.pop(0)
-            self.inbound_text(phone, "STOP")
-            self.stopped[phone] = time.time()
-        while self.inbound < elapsed * REPLIES_PER_SECOND and not self.done.is_set():
-            phone = self.rng.choice(list(self.phones.values()))
-            self.inbound_text(phone, self.rng.choice(
-                ["Thanks", "ok see you thursday", "Who is this?"]))
+        """Replies at REPLIES_PER_SECOND, and each STOP at its time. A STOP that falls
+        due goes first: on a loaded machine the replies can fall behind for the whole
+        run, and a STOP must never wait behind them."""
+        while not self.done.is_set():
+            elapsed = time.monotonic() - self.started
+            if self.stop_at and elapsed >= self.stop_at[0]:
+                self.stop_at.pop(0)
+                phone = self.stoppers.pop(0)
+                self.inbound_text(phone, "STOP")
+                self.stopped[phone] = time.time()
+            elif self.inbound < elapsed * REPLIES_PER_SECOND:
+                phone = self.rng.choice(list(self.phones.values()))
+                self.inbound_text(phone, self.rng.choice(
+                    ["Thanks", "ok see you thursday", "Who is this?"]))
+            else:
+                return
 
     def loop(self, step):
         while not self.done.is_set():
