@@ -12,6 +12,7 @@ language has no list, one finding says Mend cannot check it and that the reviewe
 approval is the check. Reading age is measured for English only (`notes_for` says so).
 """
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 
 from . import encoding, wordlists
@@ -338,7 +339,8 @@ def name_first(text, context, name=None, words=ENGLISH_WORDS):
         wanted = wanted[:max(3, len(wanted) - 2)]
     if opening.startswith(wanted):
         return []
-    return [Finding("name-first", f"Start with their name, like “Hi {name}”, so they know "
+    example = f"like “Hi {name}”" if words is ENGLISH_WORDS else f"“{name}”"
+    return [Finding("name-first", f"Start with their name, {example}, so they know "
                                   "at once the text is for them.")]
 
 
@@ -348,7 +350,7 @@ def non_gsm(text, context, words=ENGLISH_WORDS):
     counted = encoding.count(text)
     if not counted.non_gsm:
         return []
-    named = " and ".join(describe_character(char) for char in counted.non_gsm)
+    named = _name_characters(counted.non_gsm)
     verb = "makes" if len(counted.non_gsm) == 1 else "make"
     plain_parts = encoding.parts_without(counted.text, set(counted.non_gsm))
     if counted.parts > plain_parts:
@@ -361,6 +363,20 @@ def non_gsm(text, context, words=ENGLISH_WORDS):
         return [Finding("non-gsm", f"{cost}. Each part is billed.")]
     return [Finding("non-gsm", f"{cost}. It is not in the plain text alphabet, and each "
                                "part is billed. Use a plain letter if you can.")]
+
+
+def _name_characters(chars):
+    """ŵ; ł and ś; or, for a script rather than a few letters, "Arabic letters"."""
+    scripts = {}
+    for char in chars:
+        script = unicodedata.name(char, "").split(" ")[0]
+        scripts.setdefault(script if script == "ARABIC" else char, []).append(char)
+    names = ["Arabic letters" if key == "ARABIC" and len(found) > 2
+             else " and ".join(describe_character(char) for char in found)
+             for key, found in scripts.items()]
+    if len(names) > 4:
+        return ", ".join(names[:3]) + f" and {len(names) - 3} other characters"
+    return " and ".join(names)
 
 
 def describe_character(char):
