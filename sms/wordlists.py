@@ -29,7 +29,7 @@ WELSH = {
         r"ffoniwch fi", r"rho wybod", r"rhowch wybod", r"gad i mi wybod",
         r"gadewch i mi wybod", r"cysyllta â mi", r"cysylltwch â mi",
         r"mae angen i ni siarad", r"cyn gynted â phosib(?:l)?", r"ar unwaith", r"yn syth",
-        r"ar frys", r"brys", r"paid (?:ag )?anghofio", r"peidiwch ag anghofio",
+        r"ar frys", r"(?<!dim )brys", r"paid (?:ag )?anghofio", r"peidiwch ag anghofio",
         r"gwna'n siŵr", r"gwnewch yn siŵr", r"wela i (?:di|chi)", r"dw i'n disgwyl",
         r"rwy'n disgwyl",
     ),
