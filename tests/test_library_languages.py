@@ -61,8 +61,10 @@ def test_every_welsh_version_fits_in_one_text_with_the_english():
 
 @pytest.fixture
 def library(tmp_path):
+    """One English starter, for a translation to be checked against."""
     folder = tmp_path / "library"
-    shutil.copytree(LIBRARY, folder)
+    folder.mkdir()
+    shutil.copy(LIBRARY / "door-stays-open.toml", folder)
     return folder
 
 
