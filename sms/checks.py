@@ -311,9 +311,9 @@ def sign_off(text, context, words=ENGLISH_WORDS):
     if says_who.search(encoding.smart_encode(text)[0].translate(_FOR_MATCHING)):
         return []
     example = "it's" if words is ENGLISH_WORDS else "…"
-    return [Finding("no-sign-off", f"Say who is texting, like “{example} {worker}”. A text from a "
-                                   "number they may not know, with no name, can worry "
-                                   "them or be taken for someone else.")]
+    return [Finding("no-sign-off", f"Say who is texting, like “{example} {worker}”. A text "
+                                   "from a number they may not know, with no name, can "
+                                   "worry them or be taken for someone else.")]
 
 
 def links(text, context, words=ENGLISH_WORDS):
@@ -451,7 +451,8 @@ def check_text(text, context=Context(), *, name=None, language=ENGLISH):
         findings.extend(finding for check in CHECKS_WITHOUT_WORDS
                         for finding in _run(check, text, context, None, language))
         return findings
-    findings = [finding for check in CHECKS for finding in _run(check, text, context, words, language)]
+    findings = [finding for check in CHECKS
+                for finding in _run(check, text, context, words, language)]
     findings.extend(name_first(text, context, name, words))
     return findings
 
@@ -464,7 +465,8 @@ def _run(check, text, context, words, language):
     return check(text, context, words)
 
 
-_NO_WORDS = Words((), (), (), (), (), re.compile(r"(?!)"), re.compile(r"(?!)"), r"(?!)", re.compile(r"(?!)"))
+_NOTHING = re.compile(r"(?!)")
+_NO_WORDS = Words((), (), (), (), (), _NOTHING, _NOTHING, r"(?!)", _NOTHING)
 
 
 def notes_for(language):

@@ -229,7 +229,8 @@ def read_template_file(path, root=None):
                                        f"{language!r} is not a language Mend writes texts in ("
                                        + ", ".join(LANGUAGES) + ")"))
     elif language != folder_language:
-        where = f"the {folder_language}/ folder" if folder_language != ENGLISH else "the top folder (English)"
+        where = (f"the {folder_language}/ folder" if folder_language != ENGLISH
+                 else "the top folder (English)")
         problems.append(LibraryProblem(name, "language",
                                        f"says {language!r}, but the file is in {where}"))
     review = data.get("needs_fluent_review", translation)
@@ -258,7 +259,7 @@ def read_template_file(path, root=None):
         problems.append(LibraryProblem(name, "id",
                                        f"should match the file name ({path.stem!r})"))
     fields = {field: str(data.get(field, "")).strip() for field in REQUIRED_FIELDS}
-    fields.update(language=language, needs_fluent_review=bool(review) if isinstance(review, bool) else True,
+    fields.update(language=language, needs_fluent_review=review is not False,
                   bilingual=pairs is not False, file=name,
                   notes=str(data.get("notes", "")).strip(),
                   source_hash=hashlib.sha256(path.read_bytes()).hexdigest())
