@@ -8,9 +8,11 @@ takes plain values and a mailer, never Flask.
 import logging
 from dataclasses import dataclass, field
 
+from sms import reply_language
 from sms import team as rules
+from sms.languages import parse_codes
 from sms.mail import MailError
-from storage import events, team
+from storage import events, team, users
 from storage.connection import from_db_time, utc_now, write_transaction
 
 log = logging.getLogger("mend.reply_alerts")
@@ -30,6 +32,19 @@ def overdue_replies(db, service, *, now=None):
             if rules.unread_is_overdue(received_at=from_db_time(row["received_at"]), now=now,
                                        zone=service.zone, hours=service.hours,
                                        after_hours=service.unread_after_hours)]
+
+
+def team_languages(db):
+    """Every language someone on an active account reads (`users.languages`)."""
+    return {code for user in users.all_users(db) if user["active"]
+            for code in parse_codes(user["languages"])}
+
+
+def waiting_for_a_language(db):
+    """Unread replies that read as a language nobody in the team has on their account,
+    oldest first, each with its `language`."""
+    return reply_language.waiting_for_a_language(team.unread_replies_with_text(db),
+                                                 team_languages(db))
 
 
 def recipients_for(db, reply, service, now):

@@ -3,11 +3,20 @@
 Each finding has a stable `code` (stored on audit events, safe to match on) and a
 message for the worker or reviewer that says why it matters. A template must pass
 every check to be approved; for a worker's own words they are warnings.
+
+Checks run in the text's language (`language=`, a code from `sms.languages`). The blame,
+demand, deadline, privacy and intimacy checks use that language's word lists (English
+here, the others in `sms/wordlists.py`, written by the project and waiting for a fluent
+speaker's review); the English lists never run on another language's text. Where a
+language has no list, one finding says Mend cannot check it and that the reviewer's
+approval is the check. Reading age is measured for English only (`notes_for` says so).
 """
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 
-from . import encoding
+from . import encoding, wordlists
+from .languages import ENGLISH, name_of
 
 MAX_PARTS = 2
 
@@ -110,12 +119,55 @@ GREETING = re.compile(r"^(?:hi|hello|hey|dear|morning|afternoon|evening)\b[ ,]*"
                       re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class Words:
+    """What the checks look for in one language's text."""
+    blame: tuple
+    demands: tuple
+    deadlines: tuple
+    sensitive: tuple
+    intimate: tuple
+    no_reply: re.Pattern
+    greeting: re.Pattern
+    sign_off: str  # a regular expression with {name} where the worker's name goes
+    days: re.Pattern
+
+
+ENGLISH_SIGN_OFF = (r"(?:\b(?:it's|it is|this is|from|love|thanks|cheers|best wishes|"
+                    r"take care),?\s+{name}\b|\b{name} here\b|(?:^|\n)\s*-?\s*{name}\s*$)")
+ENGLISH_WORDS = Words(tuple(BLAME), tuple(DEMANDS), tuple(DEADLINES), tuple(SENSITIVE),
+                      tuple(INTIMATE), NO_REPLY_NEEDED, GREETING, ENGLISH_SIGN_OFF, DAY_WORDS)
+
+
+def _language_words(code, lists):
+    prefix = wordlists.ARABIC_PREFIX if code == "ar" else ""
+
+    def compiled(key, joined=True):
+        return tuple(re.compile(rf"(?<![\w-]){prefix if joined else ''}(?:{pattern})(?![\w-])",
+                                re.IGNORECASE) for pattern in lists[key])
+    days = "|".join(f"(?:{pattern})" for pattern in lists["days"])
+    return Words(compiled("blame"), compiled("demands"), compiled("deadlines"),
+                 compiled("sensitive"), compiled("intimate"),
+                 re.compile(lists["no_reply"], re.IGNORECASE),
+                 re.compile(lists["greeting"], re.IGNORECASE), lists["sign_off"],
+                 re.compile(rf"(?<![\w-])(?:{days})(?![\w-])", re.IGNORECASE))
+
+
+WORDS = {ENGLISH: ENGLISH_WORDS,
+         **{code: _language_words(code, lists) for code, lists in wordlists.BY_LANGUAGE.items()}}
+
+# Romanian is written with ș and ț (comma below) or, on older keyboards, ş and ţ (cedilla):
+# both match. One character for one, so a phrase is reported as it was written.
+_FOR_MATCHING = str.maketrans("şţŞŢ’", "șțȘȚ'")
+
+
 def _first_match(patterns, text):
     """Every distinct phrase found, as first written, in the order it appears.
 
     A phrase inside a longer one ("resistant" in "treatment resistant") is not repeated.
     """
-    spans = sorted({match.span() for pattern in patterns for match in pattern.finditer(text)},
+    matched = text.translate(_FOR_MATCHING)
+    spans = sorted({match.span() for pattern in patterns for match in pattern.finditer(matched)},
                    key=lambda span: (span[0], -span[1]))
     phrases, covered_to = {}, -1
     for start, end in spans:
@@ -132,42 +184,45 @@ def _without_service_name(text, context):
     return text
 
 
-def blame(text, context):
+def blame(text, context, words=ENGLISH_WORDS):
     return [Finding("blame", f"“{phrase}” can read as blame or a label. People we support "
                              "have often been blamed by services before, and it can push "
                              "them away. Say what you noticed, or own your part.")
-            for phrase in _first_match(BLAME, text)]
+            for phrase in _first_match(words.blame, text)]
 
 
-def demands(text, context):
+def demands(text, context, words=ENGLISH_WORDS):
     return [Finding("demand", f"“{phrase}” reads as a demand. A repair text offers and "
                               "leaves the choice with them: if, when and how to talk.")
-            for phrase in _first_match(DEMANDS, text)]
+            for phrase in _first_match(words.demands, text)]
 
 
-def deadlines(text, context):
+def deadlines(text, context, words=ENGLISH_WORDS):
     return [Finding("deadline", f"“{phrase}” sets a deadline. A deadline adds pressure; "
                                 "offer a time as a choice instead.")
-            for phrase in _first_match(DEADLINES, text)]
+            for phrase in _first_match(words.deadlines, text)]
 
 
-def sensitive_words(text, context):
+def sensitive_words(text, context, words=ENGLISH_WORDS):
     checked = _without_service_name(text, context)
     return [Finding("privacy", f"“{phrase}” could tell anyone who sees this phone about "
                                "their situation. Phones are often shared or checked by "
                                "others: leave it out.")
-            for phrase in _first_match(SENSITIVE, checked)]
+            for phrase in _first_match(words.sensitive, checked)]
 
 
-def intimate(text, context):
+def intimate(text, context, words=ENGLISH_WORDS):
     return [Finding("intimate", f"“{phrase}” can read as personal, as if from a partner, to "
                                 "someone who checks this phone. For some people that puts "
                                 "them at risk. Keep warmth plain, like “I'm here when you "
                                 "want to talk”.")
-            for phrase in _first_match(INTIMATE, text)]
+            for phrase in _first_match(words.intimate, text)]
 
 
-def hidden_demands(text, context):
+def hidden_demands(text, context, words=ENGLISH_WORDS):
+    """English only: the words are English ("still", "I haven't heard from you")."""
+    if words is not ENGLISH_WORDS:
+        return []
     found = sorted((match.start(), match.group(0), why)
                    for pattern, why in HIDDEN_DEMANDS.items()
                    for match in pattern.finditer(text))
@@ -175,35 +230,49 @@ def hidden_demands(text, context):
             for phrase, why in dict.fromkeys((phrase, why) for _, phrase, why in found)]
 
 
-def question_with_no_reply(text, context):
-    if "?" not in text or not NO_REPLY_NEEDED.search(text):
+def question_with_no_reply(text, context, words=ENGLISH_WORDS):
+    if not re.search(r"[?؟]", text) or not words.no_reply.search(text.translate(_FOR_MATCHING)):
         return []
     return [Finding("question", "This asks a question and says no reply is needed. A "
                                 "question asks for an answer: make it an offer, like “We "
                                 "could talk it over next time”.")]
 
 
-def keyword_answer(text, context):
-    return [Finding("keyword-answer", f"“{match.group(0)}” asks for a one-word "
-                                      f"“{match.group(1).capitalize()}”. The phone company "
+# In any language, the provider answers its own (English) keywords: a text that asks
+# for "YES" or "STOP" in capitals, whatever language is around it, asks for a keyword.
+KEYWORD_IN_CAPITALS = re.compile(r"(?<![\w-])[\"“‘'„«]?(YES|START|STOP|HELP|INFO|UNSTOP)"
+                                 r"[\"”’'»]?(?![\w-])")
+
+
+def keyword_answer(text, context, words=ENGLISH_WORDS):
+    if words is ENGLISH_WORDS:
+        found = [(match.group(0), match.group(1)) for match in KEYWORD_ANSWER.finditer(text)]
+    else:
+        found = [(match.group(0), match.group(1)) for match in KEYWORD_IN_CAPITALS.finditer(text)]
+    return [Finding("keyword-answer", f"“{phrase}” asks for a one-word "
+                                      f"“{word.capitalize()}”. The phone company "
                                       "answers that word automatically, and it can change "
                                       "whether they get texts. Don't ask for a one-word "
                                       "answer.")
-            for match in KEYWORD_ANSWER.finditer(text)]
+            for phrase, word in found]
 
 
-def named_days(text):
+def named_days(text, language=ENGLISH):
     """Day words in a template's own words: the text may arrive on another day."""
+    words = WORDS.get(language)
+    if words is None:
+        return []
     return [Finding("names-a-day", f"“{phrase}” names a day, but the text may arrive on "
                                    "another day: Mend can schedule it later or send it "
                                    "the next morning. Leave the day out, or let Mend "
                                    "write it: {day} for when it happened (“today”, "
                                    "“yesterday”, “on Tuesday”), {next_meeting} for the "
                                    "next meeting.")
-            for phrase in dict.fromkeys(m.group(0) for m in DAY_WORDS.finditer(text))]
+            for phrase in dict.fromkeys(m.group(0) for m in
+                                        words.days.finditer(text.translate(_FOR_MATCHING)))]
 
 
-def service_named(text, context):
+def service_named(text, context, words=ENGLISH_WORDS):
     name = context.service_name.strip()
     if context.service_allowed or not name:
         return []
@@ -214,56 +283,76 @@ def service_named(text, context):
                                      "learn where the text came from.")]
 
 
-def length(text, context):
-    parts = encoding.count(text).parts
-    if parts <= MAX_PARTS:
+# A text in a language whose letters need UCS-2 (Welsh ŵ, Polish ł, Romanian ș, Arabic)
+# holds 70 characters a part, not 160: it may take up to 4 parts (268 characters, about
+# what 2 parts hold in English), so such a language is not held to a shorter text.
+MAX_PARTS_UCS2_LANGUAGE = 4
+
+
+def max_parts(counted, language=ENGLISH):
+    if language != ENGLISH and counted.encoding == "UCS-2":
+        return MAX_PARTS_UCS2_LANGUAGE
+    return MAX_PARTS
+
+
+def length(text, context, words=ENGLISH_WORDS, language=ENGLISH):
+    counted = encoding.count(text)
+    limit = max_parts(counted, language)
+    if counted.parts <= limit:
         return []
-    return [Finding("too-long", f"This text is {parts} parts. Keep it to {MAX_PARTS} at "
+    return [Finding("too-long", f"This text is {counted.parts} parts. Keep it to {limit} at "
                                 "most: a long text costs more, is harder to read on a "
                                 "small screen and can arrive in pieces.")]
 
 
-def sign_off(text, context):
+def sign_off(text, context, words=ENGLISH_WORDS):
     worker = context.worker.strip()
     if not worker:
         return []
-    name = re.escape(worker)
-    says_who = re.compile(
-        rf"(?:\b(?:it's|it is|this is|from|love|thanks|cheers|best wishes|take care),?"
-        rf"\s+{name}\b|\b{name} here\b|(?:^|\n)\s*-?\s*{name}\s*$)", re.IGNORECASE)
-    if says_who.search(encoding.smart_encode(text)[0]):
+    says_who = re.compile(words.sign_off.replace("{name}", re.escape(worker)), re.IGNORECASE)
+    if says_who.search(encoding.smart_encode(text)[0].translate(_FOR_MATCHING)):
         return []
-    return [Finding("no-sign-off", f"Say who is texting, like “it's {worker}”. A text from a "
-                                   "number they may not know, with no name, can worry "
-                                   "them or be taken for someone else.")]
+    example = "it's" if words is ENGLISH_WORDS else "…"
+    return [Finding("no-sign-off", f"Say who is texting, like “{example} {worker}”. A text "
+                                   "from a number they may not know, with no name, can "
+                                   "worry them or be taken for someone else.")]
 
 
-def links(text, context):
+def links(text, context, words=ENGLISH_WORDS):
     return [Finding("link", f"“{match}” is a link. Links are discouraged: a link preview "
                             "can show where the text came from, and people are often "
                             "warned not to tap links in texts.")
             for match in dict.fromkeys(m.group(0) for m in LINK.finditer(text))]
 
 
-def left_to_fill(text, context):
+def left_to_fill(text, context, words=ENGLISH_WORDS):
     return [Finding("unfilled-placeholder", f"“{gap}” looks like a gap left to fill in. "
                                             "Fill it in or take it out: they would see it "
                                             "exactly as written.")
             for gap in dict.fromkeys(m.group(0) for m in LEFT_TO_FILL.finditer(text))]
 
 
-def name_first(text, context, name=None):
-    if not name or GREETING.sub("", text.strip()).lower().startswith(name.strip().lower()):
+def name_first(text, context, name=None, words=ENGLISH_WORDS):
+    if not name:
         return []
-    return [Finding("name-first", f"Start with their name, like “Hi {name}”, so they know "
+    opening = words.greeting.sub("", text.strip()).lower()
+    wanted = name.strip().lower()
+    if words is not ENGLISH_WORDS:  # Polish and Romanian change a name's ending (Kasiu, Ioano)
+        wanted = wanted[:max(3, len(wanted) - 2)]
+    if opening.startswith(wanted):
+        return []
+    example = f"like “Hi {name}”" if words is ENGLISH_WORDS else f"“{name}”"
+    return [Finding("name-first", f"Start with their name, {example}, so they know "
                                   "at once the text is for them.")]
 
 
-def non_gsm(text, context):
+def non_gsm(text, context, words=ENGLISH_WORDS):
+    """The cost of characters outside GSM-7. In English, a plain letter is suggested; in
+    another language the letters are the language (ŵ, ł, ș, Arabic), so only the cost."""
     counted = encoding.count(text)
     if not counted.non_gsm:
         return []
-    named = " and ".join(describe_character(char) for char in counted.non_gsm)
+    named = _name_characters(counted.non_gsm)
     verb = "makes" if len(counted.non_gsm) == 1 else "make"
     plain_parts = encoding.parts_without(counted.text, set(counted.non_gsm))
     if counted.parts > plain_parts:
@@ -272,8 +361,24 @@ def non_gsm(text, context):
         plural = "s" if counted.parts != 1 else ""
         cost = (f"{named} {verb} a part hold 70 characters instead of 160 (still "
                 f"{counted.parts} part{plural} here)")
+    if words is not ENGLISH_WORDS:
+        return [Finding("non-gsm", f"{cost}. Each part is billed.")]
     return [Finding("non-gsm", f"{cost}. It is not in the plain text alphabet, and each "
                                "part is billed. Use a plain letter if you can.")]
+
+
+def _name_characters(chars):
+    """ŵ; ł and ś; or, for a script rather than a few letters, "Arabic letters"."""
+    scripts = {}
+    for char in chars:
+        script = unicodedata.name(char, "").split(" ")[0]
+        scripts.setdefault(script if script == "ARABIC" else char, []).append(char)
+    names = ["Arabic letters" if key == "ARABIC" and len(found) > 2
+             else " and ".join(describe_character(char) for char in found)
+             for key, found in scripts.items()]
+    if len(names) > 4:
+        return ", ".join(names[:3]) + f" and {len(names) - 3} other characters"
+    return " and ".join(names)
 
 
 def describe_character(char):
@@ -306,14 +411,17 @@ def reading_age(text):
     return round(grade + 5)
 
 
-def plain_words(text, context):
-    """For templates: a reading age of about 9 to 11, and short sentences."""
+def plain_words(text, context, language=ENGLISH):
+    """For templates: short sentences in any language, and a reading age of about 9 to 11
+    in English (the only language Mend measures reading age in: `notes_for` says so)."""
     findings = []
-    longest = max(len(sentence.split()) for sentence in re.split(r"[.!?]+", text))
+    longest = max(len(sentence.split()) for sentence in re.split(r"[.!?؟]+", text))
     if longest > MAX_SENTENCE_WORDS:
         findings.append(Finding("long-sentence", f"A sentence of {longest} words is hard to "
                                                  "take in when upset. Keep sentences under "
                                                  f"{MAX_SENTENCE_WORDS} words."))
+    if language != ENGLISH:
+        return findings
     age = reading_age(text)
     if age > MAX_READING_AGE:
         findings.append(Finding("hard-to-read", f"This needs a reading age of about {age}. "
@@ -325,10 +433,58 @@ def plain_words(text, context):
 CHECKS = (blame, demands, hidden_demands, question_with_no_reply, keyword_answer, deadlines,
           sensitive_words, intimate, service_named, length, sign_off, links, left_to_fill,
           non_gsm)
+# What can be checked in a language Mend has no word lists for.
+CHECKS_WITHOUT_WORDS = (keyword_answer, service_named, length, links, left_to_fill, non_gsm)
 
 
-def check_text(text, context=Context(), *, name=None):
-    """Every finding for `text`, the exact text that will be sent, in a stable order."""
-    findings = [finding for check in CHECKS for finding in check(text, context)]
-    findings.extend(name_first(text, context, name))
+def not_checked(language):
+    return Finding("language-not-checked",
+                   f"Mend cannot check text in {name_of(language)} for blame, demands or "
+                   "words about their situation. The reviewer's approval is the check: "
+                   "ask a reviewer who reads it.")
+
+
+def check_text(text, context=Context(), *, name=None, language=ENGLISH):
+    """Every finding for `text`, the exact text that will be sent, in a stable order,
+    with the checks for `language` (the English lists never run on another language)."""
+    words = WORDS.get(language)
+    if words is None:
+        findings = [not_checked(language)]
+        findings.extend(finding for check in CHECKS_WITHOUT_WORDS
+                        for finding in _run(check, text, context, None, language))
+        return findings
+    findings = [finding for check in CHECKS
+                for finding in _run(check, text, context, words, language)]
+    findings.extend(name_first(text, context, name, words))
     return findings
+
+
+def _run(check, text, context, words, language):
+    if check is length:
+        return length(text, context, language=language)
+    if words is None:  # no lists: a language-neutral check, asked as for another language
+        words = _NO_WORDS
+    return check(text, context, words)
+
+
+_NOTHING = re.compile(r"(?!)")
+_NO_WORDS = Words((), (), (), (), (), _NOTHING, _NOTHING, r"(?!)", _NOTHING)
+
+
+def notes_for(language):
+    """What Mend does not check in `language`, to show beside a text's findings: notes for
+    the reviewer, never a reason to refuse a text."""
+    if language == ENGLISH:
+        return []
+    notes = [Finding("reading-age-english-only",
+                     f"Mend measures reading age in English only. For {name_of(language)}, "
+                     "the reviewer judges whether the words are plain.")]
+    if language in wordlists.BY_LANGUAGE:
+        notes.append(Finding("word-lists-need-review",
+                             f"The {name_of(language)} word lists Mend checks with were "
+                             "written by the project, not by a fluent speaker, and catch "
+                             "only the obvious. A reviewer who reads the language is the "
+                             "real check."))
+    else:
+        notes.append(not_checked(language))
+    return notes

@@ -86,6 +86,13 @@ def unread_replies(db):
                                    " inbound_messages.id"))
 
 
+def unread_replies_with_text(db):
+    """As `unread_replies`, with what each says: to tell its language on the team's page,
+    never for an email."""
+    query = _UNREAD.replace("inbound_messages.kind,", "inbound_messages.kind, inbound_messages.body,", 1)
+    return list(db.query(query + " ORDER BY inbound_messages.received_at, inbound_messages.id"))
+
+
 def unread_for_key_workers(db, key_worker_ids):
     """Unread texts from these key workers' people, newest first (a cover worker's view)."""
     if not key_worker_ids:

@@ -17,6 +17,7 @@ from tests.harness.database import prepare_database
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = Path(sys.executable).parent / "flask"
 LIBRARY_SIZE = len(list((ROOT / "templates_sms").glob("*.toml")))
+EVERY_LANGUAGE = len(list((ROOT / "templates_sms").rglob("*.toml")))  # and translations
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def flask_without_a_secret(tmp_path, *args, env=None, input=None):
 def test_commands_that_sign_nothing_run_without_a_secret_key(tmp_path):
     checked = flask_without_a_secret(tmp_path, "templates", "check")
     assert (checked.returncode, checked.stderr) == (0, "")
-    assert checked.stdout == f"{LIBRARY_SIZE} template(s) checked: no problems.\n"
+    assert checked.stdout.splitlines()[0] == f"{EVERY_LANGUAGE} template(s) checked: no problems."
 
     counted = flask_without_a_secret(tmp_path, "sms", "count", "hello")
     assert (counted.returncode, counted.stderr) == (0, "")

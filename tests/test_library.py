@@ -19,9 +19,10 @@ STARTER_IDS = ("door-stays-open", "feelings-made-sense", "i-got-it-wrong",
 
 
 def library():
+    """The English starters (the ones `templates load` proposes today)."""
     templates, problems = read_library(LIBRARY)
     assert problems == []
-    return templates
+    return [t for t in templates if t["language"] == "en"]
 
 
 def test_the_library_has_at_least_twelve_templates_covering_every_situation():
@@ -45,14 +46,26 @@ def test_each_template_fits_one_part_with_typical_values_and_two_with_a_personal
         assert TYPICAL_PERSONAL in longer.body
 
 
+def english_files(folder):
+    return [t for t in read_library(folder)[0] if t["language"] == "en"]
+
+
 def run(app, *args):
     return app.test_cli_runner().invoke(args=list(args))
 
 
-def test_templates_check_passes_on_the_shipped_library(app):
+def test_templates_check_passes_on_the_shipped_library_and_counts_each_language(app):
     result = run(app, "templates", "check")
     assert result.exit_code == 0, result.output
-    assert result.output == f"{len(library())} template(s) checked: no problems.\n"
+    lines = result.output.splitlines()
+    assert lines[:3] == ["105 template(s) checked: no problems.", "  English: 21",
+                         "  Welsh (Cymraeg): 21, each needs a fluent reviewer; 21 fit with "
+                         "the English in 2 to 4 parts"]
+    assert [line.split(":")[0] for line in lines[3:6]] == [
+        "  Polish (polski)", "  Romanian (română)", "  Arabic (العربية)"]
+    assert all(", each needs a fluent reviewer" in line for line in lines[3:6])
+    assert lines[6] == ("Reading age is measured in English only. The word lists for other "
+                        "languages were written by the project, not a fluent speaker.")
 
 
 def write(folder, name, text):
@@ -183,12 +196,12 @@ def test_no_version_can_be_inserted_as_approved_even_by_raw_sql(fresh_db):
 def test_a_changed_file_never_overrides_an_approved_version(fresh_db, tmp_path, reviewer):
     folder = tmp_path / "library"
     shutil.copytree(LIBRARY, folder)
-    workflows.load_library(fresh_db, read_library(folder)[0])
+    workflows.load_library(fresh_db, english_files(folder))
     approve(fresh_db, reviewer, "door-stays-open")
     path = folder / "door-stays-open.toml"
     path.write_text(path.read_text().replace("I wanted to say hello.",
                                              "I wanted to say hello again."))
-    loaded = workflows.load_library(fresh_db, read_library(folder)[0])
+    loaded = workflows.load_library(fresh_db, english_files(folder))
     assert loaded.proposed == ("door-stays-open",)
     rows = [v[:3] for v in versions(fresh_db) if v[0] == "door-stays-open"]
     assert rows == [("door-stays-open", 1, "approved"), ("door-stays-open", 2, "draft")]
@@ -197,7 +210,7 @@ def test_a_changed_file_never_overrides_an_approved_version(fresh_db, tmp_path, 
     assert "hello again" not in usable["door-stays-open"]["body"]
 
     path.write_text(path.read_text().replace("hello again.", "hello once more."))
-    held = workflows.load_library(fresh_db, read_library(folder)[0])
+    held = workflows.load_library(fresh_db, english_files(folder))
     assert held.waiting == ("door-stays-open",)  # one proposal at a time
     approve(fresh_db, reviewer, "door-stays-open")
     usable = {v["template_id"]: v for v in sms_templates.usable_versions(fresh_db)}

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from sms.languages import name_of
+from sms.reply_language import language_of
 from sms.labels import (CONSENT_METHOD_LABELS, CONSENT_STATE_LABELS, STATUS_LABELS,
                         outcome_sentence)
 from sms.phone import mask
@@ -43,4 +45,6 @@ def init_app(app):
     app.add_template_filter(lambda state: CONSENT_STATE_LABELS.get(state, state),
                             "consent_state")
     app.add_template_filter(lambda status: STATUS_LABELS.get(status, status), "status_label")
+    app.add_template_filter(language_of, "reads_as")
+    app.add_template_filter(name_of, "language_name")
     app.add_template_filter(outcome_sentence, "outcome")

@@ -167,6 +167,7 @@ def unread_replies():
     rules = service()
     return render_template("team/unread.html",
                            replies=reply_alerts.overdue_replies(get_db(), rules),
+                           no_reader=reply_alerts.waiting_for_a_language(get_db()),
                            after_hours=rules.unread_after_hours, hours=rules.hours)
 
 

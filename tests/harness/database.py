@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sms.encoding import count
 from sms.library import read_library
+from commands.templates import LOADED_LANGUAGES
 from storage import contacts, events, messages, migrations, sms_templates, users
 from storage.connection import connect
 from actions import templates as template_workflows
@@ -38,6 +39,7 @@ def prepare_database(path, accounts=ACCOUNTS):
     migrations.upgrade(db)
     templates, problems = read_library(ROOT / "templates_sms")
     assert problems == []
+    templates = [t for t in templates if t["language"] in LOADED_LANGUAGES]
     ids = {}
     for key, (email, name, role) in accounts.items():
         ids[key] = users.create(db, email=email, name=name, role=role,
