@@ -10,7 +10,7 @@ STATUSES = ("scheduled", "sending", "sent", "delivered", "undelivered",
 
 def create(db, *, contact_id, worker_id, template_version_id, body, encoding,
            characters, parts, warnings, scheduled_for, template_fields=None,
-           purpose="repair"):
+           purpose="repair", language=None, other_version_id=None):
     now = to_db_time(utc_now())
     table = db.table("messages")
     table.insert({
@@ -26,6 +26,8 @@ def create(db, *, contact_id, worker_id, template_version_id, body, encoding,
         "status": "scheduled",
         "scheduled_for": to_db_time(scheduled_for),
         "purpose": purpose,
+        "language": language,
+        "other_version_id": other_version_id,
         "created_at": now,
         "updated_at": now,
     })
@@ -73,18 +75,21 @@ def decode(row):
 
 
 def update_scheduled(db, message_id, *, template_version_id, body, encoding, characters,
-                     parts, warnings, scheduled_for, template_fields):
+                     parts, warnings, scheduled_for, template_fields, language=None,
+                     other_version_id=None):
     """Change a text that has not been claimed yet. False if it already left `scheduled`."""
     cursor = db.execute(
         """
         UPDATE messages SET template_version_id = ?, body = ?, encoding = ?, characters = ?,
-            parts = ?, warnings = ?, scheduled_for = ?, template_fields = ?, updated_at = ?
+            parts = ?, warnings = ?, scheduled_for = ?, template_fields = ?, updated_at = ?,
+            language = ?, other_version_id = ?
         WHERE id = ? AND status = 'scheduled' AND attempts = 0 AND ambiguous_at IS NULL
           AND purpose = 'repair'
         """,
         [template_version_id, body, encoding, characters, parts,
          json.dumps(warnings, ensure_ascii=False), to_db_time(scheduled_for),
-         json.dumps(template_fields, ensure_ascii=False), to_db_time(utc_now()), message_id])
+         json.dumps(template_fields, ensure_ascii=False), to_db_time(utc_now()), language,
+         other_version_id, message_id])
     return cursor.rowcount == 1
 
 
