@@ -37,7 +37,9 @@ def create(db, *, preferred_name, phone, key_worker_id, created_by,
 def get(db, contact_id):
     rows = list(db.query(
         f"SELECT contacts.*, {_CURRENT_CONSENT} AS consent_state,"
-        " users.name AS key_worker_name"
+        " users.name AS key_worker_name,"
+        " (SELECT name FROM users recorder WHERE recorder.id = contacts.language_recorded_by)"
+        "   AS language_recorded_by_name"
         " FROM contacts JOIN users ON users.id = contacts.key_worker_id"
         " WHERE contacts.id = ?",
         [contact_id],

@@ -8,6 +8,7 @@ from flask import current_app
 
 from sms.labels import (CONSENT_METHOD_LABELS, CONSENT_STATE_LABELS, STATUS_LABELS,
                         outcome_sentence)
+from sms.languages import direction, name_of
 from sms.phone import mask
 
 def local(value):
@@ -44,3 +45,8 @@ def init_app(app):
                             "consent_state")
     app.add_template_filter(lambda status: STATUS_LABELS.get(status, status), "status_label")
     app.add_template_filter(outcome_sentence, "outcome")
+    app.add_template_filter(name_of, "language_name")
+    app.add_template_filter(direction, "language_dir")
+    app.add_template_filter(
+        lambda stored: " and ".join(name_of(code) for code in (stored or "en").split("+")),
+        "languages_spoken")
