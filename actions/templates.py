@@ -156,22 +156,26 @@ def approve_starters_for_demo(db, *, reviewer):
 @dataclass(frozen=True)
 class TranslationRequested:
     template_id: str
-    language: str
-    already_approved: bool = False  # a version in that language was approved meanwhile
+    languages: tuple = ()  # asked for; a language approved meanwhile is left out
 
 
-def request_translation(db, template_id, language, *, user_id):
-    """A worker asks the reviewers for this template in `language` (it names no person)."""
-    if language not in LANGUAGES or language == "en":
-        raise ValueError(f"no translation into {language!r}")
+def request_translation(db, template_id, languages, *, user_id):
+    """A worker asks the reviewers for this template in `languages` (the request names
+    no person). One request and one audit event per language still missing."""
+    unknown = [code for code in languages if code not in LANGUAGES or code == "en"]
+    if unknown:
+        raise ValueError(f"no translation into {unknown!r}")
+    asked = []
     with write_transaction(db):
-        if sms_templates.usable_version_of(db, template_id, language) is not None:
-            return TranslationRequested(template_id, language, already_approved=True)
-        request_id = sms_templates.add_translation_request(
-            db, template_id=template_id, language=language, requested_by=user_id,
-            at=utc_now())
-        events.record(db, action="template.translation_requested",
-                      subject_type="translation_request", subject_id=request_id,
-                      actor_type="user", actor_id=user_id,
-                      detail={"template_id": template_id, "language": language})
-    return TranslationRequested(template_id, language)
+        for language in languages:
+            if sms_templates.usable_version_of(db, template_id, language) is not None:
+                continue
+            request_id = sms_templates.add_translation_request(
+                db, template_id=template_id, language=language, requested_by=user_id,
+                at=utc_now())
+            events.record(db, action="template.translation_requested",
+                          subject_type="translation_request", subject_id=request_id,
+                          actor_type="user", actor_id=user_id,
+                          detail={"template_id": template_id, "language": language})
+            asked.append(language)
+    return TranslationRequested(template_id, tuple(asked))

@@ -33,6 +33,16 @@ class Draft:
     budget: tuple = ("", False)  # sms.encoding.budget: room before another part
     template_fields: dict = field(default_factory=dict)
     meeting_at: object = None  # the next meeting the text names (UTC), if any
+    languages: tuple = ("en",)  # the text's languages, in order (two: bilingual)
+    other_versions: list = field(default_factory=list)  # a bilingual text's second version
+
+    @property
+    def stored_languages(self):
+        return "+".join(self.languages)
+
+    @property
+    def other_version_id(self):
+        return self.other_versions[0]["id"] if self.other_versions else None
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,8 @@ def scheduled_detail(draft):
     return {"template_version_id": draft.version["id"],
             "template_id": draft.version["template_id"],
             "version": draft.version["version"], "parts": draft.rendered.parts,
+            "language": draft.stored_languages,
+            **({"other_version_id": draft.other_version_id} if draft.other_version_id else {}),
             # codes only: a warning's words can quote the name or the worker's line,
             # and the audit log can never be erased
             "warnings": [warning["code"] for warning in draft.warnings],
@@ -76,7 +88,8 @@ def schedule_text(db, draft, *, worker_id, number_reconfirmed, repair_id=None,
             template_version_id=draft.version["id"], body=rendered.body,
             encoding=rendered.encoding, characters=rendered.characters,
             parts=rendered.parts, warnings=draft.warnings,
-            scheduled_for=draft.send_time.at, template_fields=draft.template_fields)
+            scheduled_for=draft.send_time.at, template_fields=draft.template_fields,
+            language=draft.stored_languages, other_version_id=draft.other_version_id)
         events.record(db, action="message.scheduled", subject_type="message",
                       subject_id=message_id, actor_type="user", actor_id=worker_id,
                       detail=scheduled_detail(draft))
@@ -97,7 +110,8 @@ def reschedule_text(db, message_id, draft, *, worker_id, number_reconfirmed):
             db, message_id, template_version_id=draft.version["id"], body=rendered.body,
             encoding=rendered.encoding, characters=rendered.characters, parts=rendered.parts,
             warnings=draft.warnings, scheduled_for=draft.send_time.at,
-            template_fields=draft.template_fields)
+            template_fields=draft.template_fields, language=draft.stored_languages,
+            other_version_id=draft.other_version_id)
         if saved:
             events.record(db, action="message.edited", subject_type="message",
                           subject_id=message_id, actor_type="user", actor_id=worker_id,

@@ -17,9 +17,10 @@ from wtforms import (BooleanField, HiddenField, RadioField, SelectChoice, Select
 from wtforms.validators import DataRequired, Length
 
 from actions.texts import Draft
-from sms import checks, encoding, people, scheduling
+from sms import checks, encoding, people, scheduling, text_language
+from sms.languages import ENGLISH
 from sms.library import NOT_A_TEXT, SITUATIONS
-from sms.rendering import FIELD_NAMES, BadTemplate, MissingFields, placeholders_in, render_text
+from sms.rendering import FIELD_NAMES, BadTemplate, MissingFields, placeholders_in
 from sms.team import SENT_BY_MEND
 from storage import contacts, messages, sms_templates
 from storage.connection import utc_now
@@ -53,6 +54,10 @@ class ComposeForm(FlaskForm):
     number_reconfirmed = BooleanField(
         "I have checked with them that this number is still safe to text")
     repair_id = HiddenField(validators=[Length(max=20)])  # composing from a repair
+    # When the template has no approved version in their language: what to send instead.
+    language_choice = RadioField("What should Mend send?", default="", validate_choice=False,
+                                 choices=[SelectChoice(value, label) for value, label in
+                                          text_language.CHOICES.items()])
 
 
 def fill_choices(db, form, search=""):
@@ -120,8 +125,9 @@ def usable_version(db, form):
     return version
 
 
-def next_meeting_text(form, zone):
-    """The typed meeting time written out, or '' (an error is set if unreadable)."""
+def next_meeting_text(form, zone, language=ENGLISH):
+    """The typed meeting time written out in `language`, or '' (an error is set if
+    unreadable)."""
     typed = (form.next_meeting_at.data or "").strip()
     if not typed:
         return ""
@@ -130,22 +136,44 @@ def next_meeting_text(form, zone):
         form.next_meeting_at.errors.append(
             "That meeting date and time could not be read. Choose it again.")
         return ""
-    return scheduling.format_meeting(moment, zone)
+    return scheduling.format_meeting(moment, zone, language)
 
 
-def render_for(form, contact, version, rules):
-    """Render the text; a missing field becomes an error naming it. None on error."""
-    values = {
-        "name": contact["preferred_name"],
-        "worker": current_user.first_name,
-        "service": rules.name_for(contact),
-        "next_meeting": next_meeting_text(form, rules.zone),
-        "personal": form.personal.data,
-    }
+def language_plan(db, form, contact, version, rules):
+    """The language(s) this text goes in, with the approved version in each; a
+    `text_language.Plan` without languages (and an error on the choice) when the
+    template has no approved version in the language they need."""
+    available = sms_templates.usable_languages(db, version["template_id"])
+    choice = form.language_choice.data if form.language_choice.data in \
+        text_language.CHOICES else text_language.AS_PLANNED
+    plan = text_language.plan(contact.get("language"), available, choice=choice,
+                              welsh_standards=rules.welsh_standards,
+                              welsh_first=rules.welsh_first, title=version["title"])
+    form.text_plan = plan
+    if plan.problem:
+        form.language_choice.errors.append(plan.problem)
+    return plan, [available[code] for code in plan.languages]
+
+
+def render_for(form, contact, versions, rules):
+    """Render the text, one version per language in order (a bilingual text holds the
+    worker's own line once, in the English part); a missing field becomes an error
+    naming it. None on error."""
+    languages = [version["language"] for version in versions]
+    personal_in = ENGLISH if len(versions) > 1 and ENGLISH in languages else languages[0]
+
+    def values_for(language):
+        return {"name": contact["preferred_name"], "worker": current_user.first_name,
+                "service": rules.name_for(contact),
+                "next_meeting": next_meeting_text(form, rules.zone, language),
+                "personal": form.personal.data if language == personal_in else ""}
+
+    values_for(languages[0])  # reads the meeting time once, so an error shows first
     if form.next_meeting_at.errors:
         return None
     try:
-        return render_text(version["body"], values)
+        return text_language.render_languages(
+            [(version["language"], version["body"]) for version in versions], values_for)
     except MissingFields as missing:
         for name in missing.names:
             target = {"next_meeting": form.next_meeting_at,
@@ -155,6 +183,26 @@ def render_for(form, contact, version, rules):
         form.template_version_id.errors.append(
             "This template cannot be used right now. Choose another and tell a reviewer.")
     return None
+
+
+def wanted_translation(db, form):
+    """(the chosen template, the languages it lacks for this person) when it has no
+    approved version in their language; None (with the reason on the form) otherwise."""
+    rules = service()
+    form.validate()
+    contact = sendable_contact(db, form) if not form.contact_id.errors else None
+    version = usable_version(db, form) if not form.template_version_id.errors else None
+    if contact is None or version is None:
+        return None
+    form.language_choice.data = text_language.AS_PLANNED
+    plan, _ = language_plan(db, form, contact, version, rules)
+    missing = [code for code in plan.missing if code != ENGLISH]
+    form.language_choice.errors[:] = []
+    if not missing:
+        form.language_choice.errors.append(
+            "This template can already go in their language: there is nothing to ask for.")
+        return None
+    return version, missing
 
 
 def choose_send_time(form, contact, rules):
@@ -183,6 +231,19 @@ def warnings_for(contact, rendered, rules):
     return checks.check_text(rendered.body, context, name=contact["preferred_name"])
 
 
+def template_fields(form, version, versions):
+    """What the worker typed and chose, kept with the text so changing it starts from
+    there: the template they chose (when the text went in another language's version)
+    and their language choice (when they made one)."""
+    fields = {"personal": form.personal.data or "",
+              "next_meeting_at": form.next_meeting_at.data or ""}
+    if versions[0]["id"] != version["id"]:
+        fields["chosen_version_id"] = version["id"]
+    if form.language_choice.data in (text_language.ENGLISH_ONLY, text_language.BILINGUAL):
+        fields["language_choice"] = form.language_choice.data
+    return fields
+
+
 def build_draft(db, form, *, contact=None, with_time=False):
     """Check a compose form; a Draft when the text can be rendered, else None.
 
@@ -200,12 +261,15 @@ def build_draft(db, form, *, contact=None, with_time=False):
     version = usable_version(db, form) if not form.template_version_id.errors else None
     if contact is None or version is None:
         return None
-    rendered = render_for(form, contact, version, rules)
+    plan, versions = language_plan(db, form, contact, version, rules)
+    if not versions:
+        return None
+    rendered = render_for(form, contact, versions, rules)
     if rendered is None or form.personal.errors:
         return None
-    draft = Draft(contact=contact, version=version, rendered=rendered,
-                  template_fields={"personal": form.personal.data or "",
-                                   "next_meeting_at": form.next_meeting_at.data or ""})
+    draft = Draft(contact=contact, version=versions[0], rendered=rendered,
+                  template_fields=template_fields(form, version, versions),
+                  languages=plan.languages, other_versions=versions[1:])
     draft.warnings = [warning.as_dict() for warning in warnings_for(contact, rendered, rules)]
     draft.meeting_at = scheduling.parse_local(form.next_meeting_at.data, rules.zone) if (
         form.next_meeting_at.data or "").strip() else None
