@@ -3,7 +3,7 @@ alerts a service manager must act on."""
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField
+from wtforms import SelectChoice, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from sms.languages import LANGUAGES, name_of, parse_codes
@@ -23,7 +23,8 @@ class ResetPasswordForm(FlaskForm):
 
 class LanguagesForm(FlaskForm):
     languages = SelectMultipleField(
-        "Languages they read", choices=list(LANGUAGES.items()),
+        "Languages they read",
+        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
