@@ -86,7 +86,7 @@ def plan(person_language, available, *, choice=AS_PLANNED, welsh_standards=False
     return Plan(wanted, missing=missing, options=options, problem=(
         f"“{title}” has no approved {spoken(missing)} version yet, and their texts go in "
         f"{spoken(wanted)}. Choose: " + ", ".join(
-            CHOICES[option].lower() for option in options)
+            CHOICES[option][0].lower() + CHOICES[option][1:] for option in options)
         + ("," if options else "") + " or ask a reviewer for the "
         + f"{spoken(missing)} version."))
 
