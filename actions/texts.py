@@ -35,6 +35,7 @@ class Draft:
     meeting_at: object = None  # the next meeting the text names (UTC), if any
     languages: tuple = ("en",)  # the text's languages, in order (two: bilingual)
     other_versions: list = field(default_factory=list)  # a bilingual text's second version
+    chosen_version: dict | None = None  # the template as the worker chose it (in English)
 
     @property
     def stored_languages(self):

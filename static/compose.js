@@ -15,6 +15,8 @@
     text("text-language", language.languages ? "Goes in " + language.languages + "." : "");
     var chosen = form.querySelector("input[name=language_choice]:checked");
     panel.hidden = !language.problem && !(chosen && chosen.value);
+    var ask = byId("ask-translation");
+    if (ask) { ask.hidden = !language.problem; }
     var error = byId("language_choice-error");
     if (language.problem) {
       if (!error) {

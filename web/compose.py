@@ -141,7 +141,7 @@ def preview_json(draft, errors=None, form=None):
         "warnings": draft.warnings,
         "budget": draft.budget[0],
         "budget_over": draft.budget[1],
-        "when_to_use": draft.version["when_to_use"],
+        "when_to_use": (draft.chosen_version or draft.version)["when_to_use"],
         "errors": errors or {},
         "language": language_json(form, draft) if form is not None else {},
     }

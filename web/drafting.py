@@ -269,7 +269,8 @@ def build_draft(db, form, *, contact=None, with_time=False):
         return None
     draft = Draft(contact=contact, version=versions[0], rendered=rendered,
                   template_fields=template_fields(form, version, versions),
-                  languages=plan.languages, other_versions=versions[1:])
+                  languages=plan.languages, other_versions=versions[1:],
+                  chosen_version=version)
     draft.warnings = [warning.as_dict() for warning in warnings_for(contact, rendered, rules)]
     draft.meeting_at = scheduling.parse_local(form.next_meeting_at.data, rules.zone) if (
         form.next_meeting_at.data or "").strip() else None

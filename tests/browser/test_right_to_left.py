@@ -114,3 +114,25 @@ def test_an_english_text_stays_left_to_right(live_server, page):
     expect(page.locator("#preview-body")).to_contain_text("Hi Alex, it's Sam.")
     drawn = page.evaluate(MEASURE, ["#preview-body", "Hi", "Alex"])
     assert drawn["direction"] == "ltr" and drawn["first"][1] < drawn["second"][0], drawn
+
+
+def test_the_live_preview_says_plainly_when_their_language_is_missing(live_server, page):
+    log_in(page, live_server, "worker@example.org", PASSWORD)
+    page.goto(f"{live_server.url}/contacts/new")
+    page.get_by_label("Preferred name").fill("Alex")
+    page.get_by_label("Mobile number").fill("07911 123456")
+    page.get_by_label("Language for texts").select_option("pl")
+    page.get_by_label("How did they agree to be texted?").select_option("in_person")
+    page.get_by_label("I checked with them today that this number is safe to text").check()
+    page.get_by_role("button", name="Add person").click()
+    page.get_by_role("link", name="Write a text to Alex").click()
+    page.get_by_label("Template").select_option(label="The door stays open")
+    expect(page.locator("#language_choice-error")).to_contain_text(
+        "“The door stays open” has no approved Polish (polski) version yet")
+    expect(page.get_by_role("button", name="Ask a reviewer for a version in their language")
+           ).to_be_visible()
+    page.get_by_label("Send the English version").check()
+    expect(page.locator("#preview-body")).to_contain_text("Hi Alex, it's Sam.")
+    expect(page.locator("#text-language")).to_have_text("Goes in English.")
+    expect(page.get_by_role("button", name="Ask a reviewer for a version in their language")
+           ).to_be_hidden()
