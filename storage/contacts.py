@@ -27,9 +27,9 @@ def create(db, *, preferred_name, phone, key_worker_id, created_by,
         "safe_hours_end": safe_hours_end,
         "created_at": to_db_time(utc_now()),
         "created_by": created_by,
-        "language": language or None,
-        "language_recorded_at": to_db_time(utc_now()) if language else None,
-        "language_recorded_by": created_by if language else None,
+        # only when recorded, so a database before m051 (an upgrade test) still takes it
+        **({"language": language, "language_recorded_at": to_db_time(utc_now()),
+            "language_recorded_by": created_by} if language else {}),
     })
     return table.last_pk
 

@@ -26,8 +26,9 @@ def create(db, *, contact_id, worker_id, template_version_id, body, encoding,
         "status": "scheduled",
         "scheduled_for": to_db_time(scheduled_for),
         "purpose": purpose,
-        "language": language,
-        "other_version_id": other_version_id,
+        # only when known, so a database before m051 (an upgrade test) still takes it
+        **({"language": language} if language else {}),
+        **({"other_version_id": other_version_id} if other_version_id else {}),
         "created_at": now,
         "updated_at": now,
     })
