@@ -62,6 +62,8 @@ DEFAULTS = {
     "SMTP_USERNAME": "",
     "SMTP_PASSWORD": "",
     "SMTP_SECURITY": "starttls",
+    "WELSH_LANGUAGE_STANDARDS": "0",
+    "BILINGUAL_ORDER": "cy-en",
 }
 INTEGER_SETTINGS = ("SCHEDULER_INTERVAL", "STALE_AFTER_SECONDS",
                     "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "TRUST_PROXY",
@@ -76,7 +78,8 @@ POSITIVE_SETTINGS = ("SCHEDULER_INTERVAL", "SEGMENTS_PER_SECOND", "SEND_CONCURRE
 MIN_CHECKPOINT_KEY_LENGTH = 32
 REPLICA_SCHEMES = ("file", "s3", "gs", "abs", "sftp")  # Litestream's replica types
 MAX_UPLOAD_BYTES = 256 * 1024
-BOOLEAN_SETTINGS = ("RUN_SCHEDULER_IN_PROCESS", "OUT_OF_HOURS_REPLY")
+BOOLEAN_SETTINGS = ("RUN_SCHEDULER_IN_PROCESS", "OUT_OF_HOURS_REPLY", "WELSH_LANGUAGE_STANDARDS")
+BILINGUAL_ORDERS = ("cy-en", "en-cy")
 
 
 def _boolean(value):
@@ -152,6 +155,9 @@ def validate(config, *, serving=True):
             "file:///path/to/folder for a folder, or s3://bucket/path for S3-compatible "
             "storage.")
     validate_team(config)
+    if config.get("BILINGUAL_ORDER", "cy-en") not in BILINGUAL_ORDERS:
+        raise SettingsError("BILINGUAL_ORDER must be 'cy-en' (Welsh first) or 'en-cy' "
+                            f"(English first), not {config.get('BILINGUAL_ORDER')!r}.")
     if config["SMS_BACKEND"] not in ("console", "twilio"):
         raise SettingsError("SMS_BACKEND must be 'console' or 'twilio'.")
     if config["SMS_BACKEND"] == "twilio":

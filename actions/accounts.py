@@ -211,3 +211,22 @@ def set_password(db, email, password, *, by="command line"):
         events.record(db, action="user.password_changed", subject_type="user",
                       subject_id=row["id"], detail={"by": by})
     return row["email"]
+
+
+def set_languages(db, user_id, codes, *, admin_id):
+    """An admin sets the languages an account reads: a reviewer approves versions only
+    in these. Raises AccountError for an unknown account or no language at all.
+    Returns the codes saved."""
+    from sms.languages import parse_codes
+
+    chosen = parse_codes(",".join(codes))
+    if not chosen:
+        raise AccountError("Choose at least one language the account reads.")
+    with write_transaction(db):
+        if users.get(db, user_id) is None:
+            raise AccountError("There is no such account.")
+        users.set_languages(db, user_id, chosen)
+        events.record(db, action="user.languages_changed", subject_type="user",
+                      subject_id=user_id, actor_type="user", actor_id=admin_id,
+                      detail={"languages": chosen})
+    return chosen

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from sms import people as rules
 from sms.confirmation import confirmation_text
+from sms.text_language import stored_as, wanted_languages
 from storage import contacts, events, messages
 from storage.connection import utc_now, write_transaction
 
@@ -55,7 +56,10 @@ def ask_to_confirm_by_text(db, contact, *, worker_id, worker_name, service, note
     """Double opt-in: consent becomes pending and a confirmation text is scheduled for
     the first moment inside the send window and their safe hours. Returns that time."""
     rendered = confirmation_text(name=contact["preferred_name"], worker=worker_name,
-                                 service=service.name_for(contact))
+                                 service=service.name_for(contact),
+                                 language=contact.get("language"),
+                                 welsh_standards=service.welsh_standards,
+                                 welsh_first=service.welsh_first)
     send_at = rules.first_allowed_time(contact, now=utc_now(), zone=service.zone,
                                        service_window=service.window)
     with write_transaction(db):
@@ -64,12 +68,20 @@ def ask_to_confirm_by_text(db, contact, *, worker_id, worker_name, service, note
         message_id = messages.create(
             db, contact_id=contact["id"], worker_id=worker_id, template_version_id=None,
             body=rendered.body, encoding=rendered.encoding, characters=rendered.characters,
-            parts=rendered.parts, warnings=[], scheduled_for=send_at, purpose="consent_request")
+            parts=rendered.parts, warnings=[], scheduled_for=send_at, purpose="consent_request",
+            language=consent_language(contact, service))
         events.record(db, action="message.scheduled", subject_type="message",
                       subject_id=message_id, actor_type="user", actor_id=worker_id,
                       detail={"purpose": "consent_request", "parts": rendered.parts,
                               "scheduled_for": send_at.isoformat(timespec="seconds")})
     return send_at
+
+
+def consent_language(contact, service):
+    """The languages the confirmation text goes in, as stored on the message."""
+    return stored_as(wanted_languages(contact.get("language"),
+                                      welsh_standards=service.welsh_standards,
+                                      welsh_first=service.welsh_first))
 
 
 def stopped_by_text(db, contact_id):

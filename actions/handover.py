@@ -59,7 +59,12 @@ def re_render(text, contact, *, worker_name, service):
     try:
         if text["purpose"] == "consent_request":
             rendered = confirmation_text(name=contact["preferred_name"], worker=worker_name,
-                                         service=service.name_for(contact))
+                                         service=service.name_for(contact),
+                                         language=contact.get("language"),
+                                         welsh_standards=service.welsh_standards,
+                                         welsh_first=service.welsh_first)
+        elif text["purpose"] == "repair" and (text.get("language") or "en") != "en":
+            return None  # a text in another language: its worker writes it again
         elif text["purpose"] == "repair" and text["template_body"]:
             meeting = scheduling.parse_local(fields.get("next_meeting_at") or "", service.zone)
             rendered = render_text(text["template_body"], {

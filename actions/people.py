@@ -23,6 +23,7 @@ class PersonDetails:
     safe_hours_end: str | None
     number_confirmed_today: bool
     shared_number: bool = False
+    language: str | None = None  # their language for texts; None: not asked yet
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,17 @@ def add_person(db, details, *, consent_method, consent_note, worker_id, worker_n
             ok_to_name_service=details.ok_to_name_service,
             number_confirmed_on=to_db_time(utc_now()) if details.number_confirmed_today
             else None,
-            safe_hours_start=details.safe_hours_start, safe_hours_end=details.safe_hours_end)
+            safe_hours_start=details.safe_hours_start, safe_hours_end=details.safe_hours_end,
+            language=details.language)
         events.record(db, action="contact.created", subject_type="contact",
                       subject_id=contact_id, actor_type="user", actor_id=worker_id,
                       detail={"key_worker_id": details.key_worker_id,
                               "shared_number": details.shared_number,
                               "safe_hours": details.safe_hours_start is not None})
+        if details.language:
+            events.record(db, action="contact.language_recorded", subject_type="contact",
+                          subject_id=contact_id, actor_type="user", actor_id=worker_id,
+                          detail={"asked": True})
         by_text = consent_method == CONFIRM_BY_TEXT
         if not by_text:
             consent.record(db, contact_id, state="granted", method=consent_method,
@@ -133,3 +139,17 @@ def erase_person(db, contact_id, *, user_id, replicated=False):
         checkpoint_without_waiting(db)
         return Erased(cancelled, wal_emptied=False, replicated=True)
     return Erased(cancelled, wal_emptied=checkpoint_and_truncate_wal(db))
+
+
+def record_language(db, contact_id, language, *, user_id):
+    """A worker records the language the person wants texts in (None: not asked yet).
+
+    The audit event says who recorded it and when, not the language: the event is
+    kept after erasure, the language is not. False when nothing changed."""
+    with write_transaction(db):
+        changed = contacts.set_language(db, contact_id, language, recorded_by=user_id)
+        if changed:
+            events.record(db, action="contact.language_recorded", subject_type="contact",
+                          subject_id=contact_id, actor_type="user", actor_id=user_id,
+                          detail={"asked": bool(language)})
+    return changed

@@ -35,6 +35,17 @@ class Draft:
     meeting_at: object = None  # the next meeting the text names (UTC), if any
     day_written_for: str | None = None  # {day}: the date (service clock) its words fit
     day_note: str = ""  # says which day Mend wrote {day} for
+    languages: tuple = ("en",)  # the text's languages, in order (two: bilingual)
+    other_versions: list = field(default_factory=list)  # a bilingual text's second version
+    chosen_version: dict | None = None  # the template as the worker chose it (in English)
+
+    @property
+    def stored_languages(self):
+        return "+".join(self.languages)
+
+    @property
+    def other_version_id(self):
+        return self.other_versions[0]["id"] if self.other_versions else None
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,8 @@ def scheduled_detail(draft):
     return {"template_version_id": draft.version["id"],
             "template_id": draft.version["template_id"],
             "version": draft.version["version"], "parts": draft.rendered.parts,
+            "language": draft.stored_languages,
+            **({"other_version_id": draft.other_version_id} if draft.other_version_id else {}),
             # codes only: a warning's words can quote the name or the worker's line,
             # and the audit log can never be erased
             "warnings": [warning["code"] for warning in draft.warnings],
@@ -80,7 +93,8 @@ def schedule_text(db, draft, *, worker_id, number_reconfirmed, repair_id=None,
             encoding=rendered.encoding, characters=rendered.characters,
             parts=rendered.parts, warnings=draft.warnings,
             scheduled_for=draft.send_time.at, template_fields=draft.template_fields,
-            day_written_for=draft.day_written_for)
+            day_written_for=draft.day_written_for,
+            language=draft.stored_languages, other_version_id=draft.other_version_id)
         events.record(db, action="message.scheduled", subject_type="message",
                       subject_id=message_id, actor_type="user", actor_id=worker_id,
                       detail=scheduled_detail(draft))
@@ -101,7 +115,8 @@ def reschedule_text(db, message_id, draft, *, worker_id, number_reconfirmed):
             db, message_id, template_version_id=draft.version["id"], body=rendered.body,
             encoding=rendered.encoding, characters=rendered.characters, parts=rendered.parts,
             warnings=draft.warnings, scheduled_for=draft.send_time.at,
-            template_fields=draft.template_fields, day_written_for=draft.day_written_for)
+            template_fields=draft.template_fields, day_written_for=draft.day_written_for,
+            language=draft.stored_languages, other_version_id=draft.other_version_id)
         if saved:
             events.record(db, action="message.edited", subject_type="message",
                           subject_id=message_id, actor_type="user", actor_id=worker_id,

@@ -88,9 +88,13 @@ def plain_placeholders(template_body):
     return names
 
 
-def to_jinja(plain_body):
+def to_jinja(plain_body, from_word="from"):
     """The plain form as the Jinja the sandbox renders. The text between placeholders
-    holds no curly bracket (refused above), so it can only ever be literal text."""
+    holds no curly bracket (refused above), so it can only ever be literal text.
+    `from_word` is the sign-off's "from" in the version's language (Mend's own words,
+    `sms.text_language.FROM_WORD`, never typed by anyone)."""
+    if not re.fullmatch(r"[^\W\d_]+( [^\W\d_]+)*", from_word):
+        raise BadTemplate("the sign-off's word must be letters")
     plain_placeholders(plain_body)
     pieces, signed = [], False
     position = 0
@@ -99,7 +103,7 @@ def to_jinja(plain_body):
         name = match.group(1).strip()
         position = match.end()
         if name == "worker" and not signed:
-            pieces.append(SIGN_OFF)
+            pieces.append(SIGN_OFF.replace(" from ", f" {from_word} "))
             signed = True
         elif name == "personal":
             followed_by_space = plain_body[position:position + 1] == " "
@@ -132,8 +136,9 @@ def _jinja_names(jinja_body):
     return names
 
 
-def _as_jinja(template_body):
-    return template_body if is_old_format(template_body) else to_jinja(template_body)
+def _as_jinja(template_body, from_word="from"):
+    return (template_body if is_old_format(template_body)
+            else to_jinja(template_body, from_word))
 
 
 def placeholders_in(template_body):
@@ -149,14 +154,14 @@ def tidy(text):
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def render_text(template_body, values):
+def render_text(template_body, values, from_word="from"):
     """Render with every value as plain text; returns the smart-encoded, counted text
     (`encoding.Counted`).
 
     Values are data, never template source: "{{ 7*7 }}" or "{name}" in a field is sent
     as typed. Raises MissingFields naming every required placeholder left empty.
     """
-    jinja_body = _as_jinja(template_body)
+    jinja_body = _as_jinja(template_body, from_word)
     used = _jinja_names(jinja_body)
     unknown = sorted(used - set(VALUE_NAMES))
     if unknown:

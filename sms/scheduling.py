@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_time
+
 from . import send_window
 
 MAX_DAYS_AHEAD = 30
@@ -130,10 +132,27 @@ def check_time(moment, now, zone, window, *, service_window=None, safe_hours=Non
     return SendTime(None, problem, send_window.next_allowed(moment, zone, window))
 
 
-def format_meeting(moment, zone):
-    """'Tuesday 3 December at 2pm' (or 2:30pm), in the service's zone."""
+# The word for "at" before a time, which CLDR does not give, per language Mend ships
+# (machine-assisted: a fluent reviewer checks it with the language's first templates).
+_AT = {"cy": "am", "pl": "o", "ro": "la", "ar": "في الساعة"}
+# Welsh writes the clock as English does ("am 2pm"); noon and midnight in words.
+_WELSH_CLOCK = {"noon": "hanner dydd", "midnight": "hanner nos"}
+
+
+def format_meeting(moment, zone, language="en"):
+    """'Tuesday 3 December at 2pm' (or 2:30pm), in the service's zone; in another
+    language with Babel's (CLDR) weekday and month names and the language's clock:
+    'dydd Iau 3 Rhagfyr am 2pm', 'czwartek 3 grudnia o 14:00'."""
     local = moment.astimezone(ZoneInfo(zone))
-    return f"{local:%A} {local.day} {local:%B} at {clock(local)}"
+    if language == "en" or language not in _AT:
+        return f"{local:%A} {local.day} {local:%B} at {clock(local)}"
+    day = format_date(local, "EEEE d MMMM", locale=language)
+    if language == "cy":
+        day = day[0].lower() + day[1:]  # "dydd Iau": a weekday is lower case mid-sentence
+        time_text = _WELSH_CLOCK.get(clock(local), clock(local))
+    else:
+        time_text = format_time(local, "short", locale=language)
+    return f"{day} {_AT[language]} {time_text}"
 
 
 def clock(local):

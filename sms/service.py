@@ -27,6 +27,8 @@ class Service:
     hours: ServiceHours | None = None  # WORKING_HOURS: when staff are in to read replies
     out_of_hours_reply: bool = False
     unread_after_hours: int = 24
+    welsh_standards: bool = False  # WELSH_LANGUAGE_STANDARDS
+    welsh_first: bool = True  # BILINGUAL_ORDER cy-en
 
     @classmethod
     def from_config(cls, config):
@@ -36,7 +38,9 @@ class Service:
                    morning=parse_morning(config.get("MORNING_TIME", "10:00")),
                    hours=parse_hours(config.get("WORKING_HOURS", "")),
                    out_of_hours_reply=bool(config.get("OUT_OF_HOURS_REPLY", False)),
-                   unread_after_hours=int(config.get("UNREAD_REPLY_HOURS", 24)))
+                   unread_after_hours=int(config.get("UNREAD_REPLY_HOURS", 24)),
+                   welsh_standards=bool(config.get("WELSH_LANGUAGE_STANDARDS", False)),
+                   welsh_first=config.get("BILINGUAL_ORDER", "cy-en") != "en-cy")
 
     def today(self, now=None):
         """Today's date in the service's zone (cover runs on local days)."""

@@ -9,7 +9,35 @@
 
   function text(id, value) { var el = byId(id); if (el) { el.textContent = value || ""; } }
 
+  function showLanguage(language) {
+    var panel = byId("language-choice");
+    if (!panel || !language) { return; }
+    text("text-language", language.languages ? "Goes in " + language.languages + "." : "");
+    var chosen = form.querySelector("input[name=language_choice]:checked");
+    panel.hidden = !language.problem && !(chosen && chosen.value);
+    var ask = byId("ask-translation");
+    if (ask) { ask.hidden = !language.problem; }
+    var error = byId("language_choice-error");
+    if (language.problem) {
+      if (!error) {
+        error = document.createElement("p");
+        error.className = "error";
+        error.id = "language_choice-error";
+        panel.insertBefore(error, panel.querySelector(".radios"));
+      }
+      error.textContent = language.problem;
+    } else if (error) {
+      error.remove();
+    }
+    panel.querySelectorAll("[data-option]").forEach(function (option) {
+      var input = option.querySelector("input");
+      option.hidden = language.options.indexOf(option.dataset.option) === -1 &&
+        !(input && input.checked);
+    });
+  }
+
   function showPreview(data) {
+    showLanguage(data.language);
     if (!data.body) {
       text("preview-count", "");
       return;

@@ -15,7 +15,7 @@ _CURRENT_CONSENT = """
 
 def create(db, *, preferred_name, phone, key_worker_id, created_by,
            ok_to_name_service=False, number_confirmed_on=None, safe_hours_start=None,
-           safe_hours_end=None):
+           safe_hours_end=None, language=None):
     table = db.table("contacts")
     table.insert({
         "preferred_name": preferred_name,
@@ -27,6 +27,9 @@ def create(db, *, preferred_name, phone, key_worker_id, created_by,
         "safe_hours_end": safe_hours_end,
         "created_at": to_db_time(utc_now()),
         "created_by": created_by,
+        # only when recorded, so a database before m051 (an upgrade test) still takes it
+        **({"language": language, "language_recorded_at": to_db_time(utc_now()),
+            "language_recorded_by": created_by} if language else {}),
     })
     return table.last_pk
 
@@ -34,7 +37,9 @@ def create(db, *, preferred_name, phone, key_worker_id, created_by,
 def get(db, contact_id):
     rows = list(db.query(
         f"SELECT contacts.*, {_CURRENT_CONSENT} AS consent_state,"
-        " users.name AS key_worker_name"
+        " users.name AS key_worker_name,"
+        " (SELECT name FROM users recorder WHERE recorder.id = contacts.language_recorded_by)"
+        "   AS language_recorded_by_name"
         " FROM contacts JOIN users ON users.id = contacts.key_worker_id"
         " WHERE contacts.id = ?",
         [contact_id],
@@ -135,5 +140,16 @@ def erase_details(db, contact_id, *, at=None):
     reveals.erase_notes(db, contact_id, at=at or utc_now())
     db.execute(
         "UPDATE contacts SET preferred_name = '', phone = NULL, safe_hours_start = NULL,"
-        " safe_hours_end = NULL, number_flag = NULL, erased_at = ? WHERE id = ?",
+        " safe_hours_end = NULL, number_flag = NULL, language = NULL,"
+        " language_recorded_at = NULL, language_recorded_by = NULL, erased_at = ? WHERE id = ?",
         [to_db_time(at or utc_now()), contact_id])
+
+
+def set_language(db, contact_id, language, *, recorded_by):
+    """Their language for texts (None: not asked yet), who recorded it and when.
+    False when it was already that."""
+    cursor = db.execute(
+        "UPDATE contacts SET language = ?, language_recorded_at = ?, language_recorded_by = ?"
+        " WHERE id = ? AND language IS NOT ?",
+        [language or None, to_db_time(utc_now()), recorded_by, contact_id, language or None])
+    return cursor.rowcount == 1

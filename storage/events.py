@@ -40,6 +40,8 @@ ACTIONS = (
     # issue 14: cover, handover, a number that is no longer theirs, unread replies
     "contact.number_held", "contact.number_hold_lifted", "contact.handed_over",
     "message.re_signed", "cover.set", "cover.ended", "inbound.unread_alert_sent",
+    # issue 18: languages
+    "contact.language_recorded", "user.languages_changed", "template.translation_requested",
 )
 _HASHED_COLUMNS = ("id", "at", "actor_type", "actor_id", "action", "subject_type",
                    "subject_id", "detail")

@@ -10,7 +10,7 @@ STATUSES = ("scheduled", "sending", "sent", "delivered", "undelivered",
 
 def create(db, *, contact_id, worker_id, template_version_id, body, encoding,
            characters, parts, warnings, scheduled_for, template_fields=None,
-           purpose="repair", day_written_for=None):
+           purpose="repair", day_written_for=None, language=None, other_version_id=None):
     now = to_db_time(utc_now())
     table = db.table("messages")
     table.insert({
@@ -26,6 +26,9 @@ def create(db, *, contact_id, worker_id, template_version_id, body, encoding,
         "status": "scheduled",
         "scheduled_for": to_db_time(scheduled_for),
         "purpose": purpose,
+        # only when known, so a database before m051 (an upgrade test) still takes it
+        **({"language": language} if language else {}),
+        **({"other_version_id": other_version_id} if other_version_id else {}),
         "created_at": now,
         "updated_at": now,
         **({"day_written_for": day_written_for} if day_written_for else {}),
@@ -74,20 +77,21 @@ def decode(row):
 
 
 def update_scheduled(db, message_id, *, template_version_id, body, encoding, characters,
-                     parts, warnings, scheduled_for, template_fields, day_written_for=None):
+                     parts, warnings, scheduled_for, template_fields, day_written_for=None,
+                     language=None, other_version_id=None):
     """Change a text that has not been claimed yet. False if it already left `scheduled`."""
     cursor = db.execute(
         """
         UPDATE messages SET template_version_id = ?, body = ?, encoding = ?, characters = ?,
             parts = ?, warnings = ?, scheduled_for = ?, template_fields = ?,
-            day_written_for = ?, updated_at = ?
+            day_written_for = ?, updated_at = ?, language = ?, other_version_id = ?
         WHERE id = ? AND status = 'scheduled' AND attempts = 0 AND ambiguous_at IS NULL
           AND purpose = 'repair'
         """,
         [template_version_id, body, encoding, characters, parts,
          json.dumps(warnings, ensure_ascii=False), to_db_time(scheduled_for),
          json.dumps(template_fields, ensure_ascii=False), day_written_for,
-         to_db_time(utc_now()), message_id])
+         to_db_time(utc_now()), language, other_version_id, message_id])
     return cursor.rowcount == 1
 
 

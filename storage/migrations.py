@@ -794,6 +794,57 @@ def m050_languages(db):
 
 
 @migrations()
+def m051_template_languages(db):
+    """Templates in several languages, and who recorded a person's language (issue 18).
+
+    - `template_versions.language`: the language a version is written in (every
+      existing version is English). Version numbers stay per template, across
+      languages; "the version in use" is the newest approved one in each language.
+    - `template_versions.needs_fluent_review`: a starter translation loaded from a
+      file; like every version it starts as a draft, and only a reviewer who reads
+      its language can approve it.
+    - The database refuses an approval by a reviewer whose account does not have the
+      version's language (as it refuses one by the version's author).
+    - `contacts.language_recorded_at` and `_by`: when and by whom the person's language
+      was recorded (the audit event says so too, without the language).
+    - `messages.language`: the language(s) of a text, in order ("cy+en" for bilingual;
+      NULL: English, written before languages); `other_version_id`: a bilingual
+      text's second template version.
+    - `translation_requests`: a worker asked reviewers for a template in a language.
+      It names no person.
+    """
+    for statement in (
+        "ALTER TABLE template_versions ADD COLUMN language TEXT NOT NULL DEFAULT 'en'",
+        "ALTER TABLE template_versions ADD COLUMN needs_fluent_review INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX template_versions_by_language"
+        " ON template_versions (template_id, language, version)",
+        """CREATE TRIGGER template_versions_reviewer_reads_language
+           BEFORE UPDATE OF status ON template_versions
+           WHEN NEW.status = 'approved' AND NOT EXISTS (
+               SELECT 1 FROM users u WHERE u.id = NEW.reviewed_by
+                 AND instr(',' || replace(u.languages, ' ', '') || ',',
+                           ',' || NEW.language || ',') > 0)
+           BEGIN SELECT RAISE(ABORT, 'a version must be approved by a reviewer who reads its language');
+           END""",
+        "ALTER TABLE contacts ADD COLUMN language_recorded_at TEXT",
+        "ALTER TABLE contacts ADD COLUMN language_recorded_by INTEGER REFERENCES users (id)",
+        "ALTER TABLE messages ADD COLUMN language TEXT",
+        "ALTER TABLE messages ADD COLUMN other_version_id INTEGER"
+        " REFERENCES template_versions (id)",
+        """CREATE TABLE translation_requests (
+            id INTEGER PRIMARY KEY,
+            template_id TEXT NOT NULL REFERENCES sms_templates (id),
+            language TEXT NOT NULL,
+            requested_by INTEGER NOT NULL REFERENCES users (id),
+            requested_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX translation_requests_by_template"
+        " ON translation_requests (template_id, language)",
+    ):
+        db.execute(statement)
+
+
+@migrations()
 def m065_day_written_for(db):
     """The date (on the service's clock) a text's {day} words were written for: the
     dispatcher never sends it on another date, where "today" would be wrong."""

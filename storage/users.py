@@ -77,3 +77,8 @@ def recent_failures(db, *, email, since):
         [email.strip().lower(), to_db_time(since), email.strip().lower()],
     )
     return [row["attempted_at"] for row in rows]
+
+
+def set_languages(db, user_id, codes):
+    """The languages an account reads and reviews in (comma-separated codes)."""
+    db.execute("UPDATE users SET languages = ? WHERE id = ?", [",".join(codes), user_id])

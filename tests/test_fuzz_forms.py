@@ -320,6 +320,14 @@ FORMS = {
                "use_next_allowed": datetimes_typed()}),
     "compose.preview": FormSpec("worker", compose.ComposeForm,
                                 lambda w, d: "/compose/preview"),
+    "compose.ask_translation": FormSpec("worker", compose.ComposeForm,
+                                        lambda w, d: "/compose/ask-translation"),
+    "contacts.record_language": FormSpec(
+        "worker", contact_views.LanguageForm,
+        lambda w, d: f"/contacts/{d.draw(path_id(w.contact_id))}/language"),
+    "admin.set_languages": FormSpec(
+        "admin", admin_views.LanguagesForm,
+        lambda w, d: f"/admin/users/{d.draw(path_id(w.ids['other_worker']))}/languages"),
     "messages.settle": FormSpec(
         "worker", message_views.SettleForm,
         lambda w, d: f"/messages/{d.draw(path_id(w.new_message('unknown')))}/settle"),

@@ -24,6 +24,7 @@ ROUTE_ROLES = {
     "contacts.record_consent": STAFF,
     "contacts.edit": STAFF,
     "contacts.number_confirmed": STAFF,
+    "contacts.record_language": STAFF,
     "contacts.erase": {"worker", "admin"},  # the person's key worker, or a service manager
     "inbox.read": STAFF,
     "inbox.read_all_from": STAFF,
@@ -31,6 +32,7 @@ ROUTE_ROLES = {
     "inbox.crisis_procedure": STAFF,
     "compose.compose": STAFF,
     "compose.preview": STAFF,
+    "compose.ask_translation": STAFF,
     "messages.show": STAFF,
     "messages.status": STAFF,
     "dashboard.status": STAFF,
@@ -39,6 +41,7 @@ ROUTE_ROLES = {
     "messages.settle": STAFF,
     "admin.users_index": {"admin"},
     "admin.reset_password": {"admin"},
+    "admin.set_languages": {"admin"},
     "account.password": STAFF,
     "webhooks.status_callback": {"twilio"},
     "webhooks.inbound": {"twilio"},

@@ -1,8 +1,12 @@
 """Service managers' pages: accounts (with a temporary password when one is lost), and
 alerts a service manager must act on."""
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from sms.languages import LANGUAGES, name_of, parse_codes
 
 from actions import accounts
 from storage import alerts, users
@@ -17,10 +21,18 @@ class ResetPasswordForm(FlaskForm):
     pass
 
 
+class LanguagesForm(FlaskForm):
+    languages = SelectMultipleField(
+        "Languages they read",
+        choices=[SelectChoice(code, name) for code, name in LANGUAGES.items()],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+
+
 def users_page(*, issued=None, problem=None, status=200):
     return render_template("admin/users.html", users=users.all_users(get_db()),
                            reset_form=ResetPasswordForm(formdata=None), issued=issued,
-                           problem=problem), status
+                           problem=problem, languages=LANGUAGES,
+                           account_languages=parse_codes), status
 
 
 @bp.route("/users")
@@ -43,6 +55,24 @@ def reset_password(user_id):
     except accounts.AccountError as error:
         return users_page(problem=str(error), status=400)
     return users_page(issued=issued)
+
+
+@bp.route("/users/<int:user_id>/languages", methods=["POST"])
+@role_required("admin")
+def set_languages(user_id):
+    """The languages an account reads: a reviewer approves versions only in these."""
+    if users.get(get_db(), user_id) is None:
+        abort(404)
+    form = LanguagesForm()
+    if not form.validate_on_submit():
+        return users_page(problem="Choose languages from the list and try again.", status=400)
+    try:
+        saved = accounts.set_languages(get_db(), user_id, form.languages.data,
+                                       admin_id=current_user.id)
+    except accounts.AccountError as error:
+        return users_page(problem=str(error), status=400)
+    flash("Saved: they read " + ", ".join(name_of(code) for code in saved) + ".")
+    return redirect(url_for("admin.users_index"))
 
 
 @bp.app_context_processor

@@ -30,6 +30,7 @@ class User(UserMixin):
         self.role = row["role"]
         self.active = bool(row["active"])
         self.must_change_password = bool(row.get("must_change_password"))
+        self.languages = row.get("languages") or "en"  # codes: what they read and review
 
     @property
     def is_active(self):

@@ -7,8 +7,9 @@ from flask import (Blueprint, current_app, flash, jsonify, redirect, render_temp
                    request, url_for)
 from flask_login import current_user
 
+from actions import templates as template_workflows
 from actions import texts
-from sms import days, scheduling
+from sms import days, scheduling, text_language
 from sms.phone import mask
 from storage import repairs
 from storage.connection import from_db_time
@@ -18,7 +19,7 @@ from .caseload import visible_contacts
 from .database import get_db
 from .drafting import (PERSONAL_LINE_MAX, ComposeForm, build_draft, fill_choices, fingerprint,
                        input_local, next_allowed, optional_int, ready_to_schedule,
-                       use_next_allowed, warnings_unseen)
+                       use_next_allowed, warnings_unseen, wanted_translation)
 
 bp = Blueprint("compose", __name__, url_prefix="/compose")
 
@@ -98,11 +99,40 @@ def preview():
     draft = build_draft(db, form)
     errors = {name: messages_ for name, messages_ in form.errors.items() if name != "csrf_token"}
     if draft is None:
-        return jsonify(body=None, errors=errors), 200
-    return jsonify(preview_json(draft, errors))
+        return jsonify(body=None, errors=errors, language=language_json(form)), 200
+    return jsonify(preview_json(draft, errors, form))
 
 
-def preview_json(draft, errors=None):
+def language_json(form, draft=None):
+    """The text's languages, or what is missing and the worker's choices."""
+    plan = getattr(form, "text_plan", None)
+    return {"languages": text_language.spoken(draft.languages) if draft else "",
+            "problem": plan.problem if plan else "",
+            "options": list(plan.options) if plan else []}
+
+
+@bp.route("/ask-translation", methods=["POST"])
+@role_required("worker", "reviewer", "admin")
+def ask_translation():
+    """"Ask a reviewer": the template has no approved version in the person's language.
+    The request names the template and language only; what was typed stays on the page."""
+    db = get_db()
+    form = ComposeForm()
+    fill_choices(db, form)
+    wanted = wanted_translation(db, form)
+    if wanted is None:
+        return compose_page(form, draft=build_draft(db, form))
+    version, languages = wanted
+    asked = template_workflows.request_translation(db, version["template_id"], languages,
+                                                   user_id=current_user.id)
+    flash(f"Asked the reviewers for the {text_language.spoken(asked.languages)} version of "
+          f"“{version['title']}”. Until one approves it, you can send another choice below."
+          if asked.languages else f"“{version['title']}” is now approved in "
+          f"{text_language.spoken(languages)}: Preview the text again.")
+    return compose_page(form, draft=build_draft(db, form))
+
+
+def preview_json(draft, errors=None, form=None):
     rendered = draft.rendered
     return {
         "body": rendered.body,
@@ -113,9 +143,10 @@ def preview_json(draft, errors=None):
         "warnings": draft.warnings,
         "budget": draft.budget[0],
         "budget_over": draft.budget[1],
-        "when_to_use": draft.version["when_to_use"],
+        "when_to_use": (draft.chosen_version or draft.version)["when_to_use"],
         "day_note": draft.day_note,
         "errors": errors or {},
+        "language": language_json(form, draft) if form is not None else {},
     }
 
 

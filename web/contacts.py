@@ -14,6 +14,7 @@ from actions.consent import EARLIER_STOP_NOTE
 from actions.people import CONFIRM_BY_TEXT, PersonDetails
 from sms import people as rules
 from sms import send_window
+from sms.languages import LANGUAGES, name_of
 from sms.phone import InvalidNumber, display, normalise_mobile
 from storage import contacts, inbound, messages, repairs, users
 from storage.connection import from_db_time, utc_now
@@ -42,6 +43,19 @@ CONSENT_RECORD_CHOICES = [
                                        "asking them to reply YES)"),
     SelectChoice("withdrawn:withdrawn_by_worker", "They no longer want texts"),
 ]
+LANGUAGE_CHOICES = [SelectChoice("", "Not asked yet")] + [
+    SelectChoice(code, name) for code, name in LANGUAGES.items()]
+LANGUAGE_HINT = ("Ask them which language they want texts in. Texts go in it once a "
+                 "reviewer has approved a version in it; until then you choose what to send.")
+
+
+def language_code(value):
+    """A select value: a known language code, or None for "Not asked yet" (or junk,
+    which the choice check then refuses)."""
+    text = str(value or "").strip()
+    return text if text in LANGUAGES else (None if not text else text)
+
+
 class MobileNumber:
     """Validates with phonenumbers and leaves the E.164 form on `field.e164`."""
 
@@ -75,6 +89,8 @@ class PersonForm(FlaskForm):
 
 
 class ContactForm(PersonForm):
+    language = SelectField("Language for texts", choices=LANGUAGE_CHOICES,
+                           coerce=language_code, validate_choice=True)
     consent_method = SelectField("How did they agree to be texted?", choices=CONSENT_CHOICES,
                                  validators=[DataRequired(
                                      "Say how they agreed to texts. Without their "
@@ -103,6 +119,11 @@ class EraseForm(FlaskForm):
 
 class ConfirmNumberForm(FlaskForm):
     pass
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField("Language for texts", choices=LANGUAGE_CHOICES,
+                           coerce=language_code, validate_choice=True)
 
 
 def may_erase(contact):
@@ -134,7 +155,8 @@ def person_details(form):
                          ok_to_name_service=bool(form.ok_to_name_service.data),
                          safe_hours_start=start, safe_hours_end=end,
                          number_confirmed_today=bool(form.number_confirmed.data),
-                         shared_number=bool(form.add_anyway.data))
+                         shared_number=bool(form.add_anyway.data),
+                         language=getattr(form, "language", None) and form.language.data)
 
 
 @bp.route("/")
@@ -185,6 +207,7 @@ def render_contact_page(contact, *, status=200, **forms):
     db = get_db()
     rules_ = service()
     forms.setdefault("consent_form", ConsentForm())
+    forms.setdefault("language_form", LanguageForm(data={"language": contact["language"]}))
     return render_template(
         "contacts/show.html", contact=contact, phone=display(contact["phone"]),
         consents=contacts.consent_history(db, contact["id"]),
@@ -235,6 +258,23 @@ def consent_change_notice(changed):
     return "Recorded: they agreed to texts." + (
         " They had texted STOP, so their phone network blocks texts until they text START "
         "to this number." if changed.blocked_by_stop else "")
+
+
+@bp.route("/<int:contact_id>/language", methods=["POST"])
+@role_required("worker", "reviewer", "admin")
+def record_language(contact_id):
+    """The language they want texts in, or "Not asked yet"; who recorded it and when."""
+    contact = contact_or_404(contact_id)
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        form.language.errors[:] = ["Choose a language from the list, or “Not asked yet”."]
+        return render_contact_page(contact, language_form=form, status=400)
+    changed = people.record_language(get_db(), contact["id"], form.language.data,
+                                     user_id=current_user.id)
+    flash(f"Recorded: texts to {contact['preferred_name']} go in "
+          f"{name_of(form.language.data)}." if changed and form.language.data else
+          "Recorded: their language is not asked yet." if changed else "Nothing changed.")
+    return redirect(url_for("contacts.show", contact_id=contact_id))
 
 
 @bp.route("/<int:contact_id>/number-confirmed", methods=["POST"])

@@ -18,9 +18,10 @@ from wtforms import (BooleanField, HiddenField, RadioField, SelectChoice, Select
 from wtforms.validators import DataRequired, Length
 
 from actions.texts import Draft
-from sms import checks, days, encoding, people, scheduling
+from sms import checks, days, encoding, people, scheduling, text_language
+from sms.languages import ENGLISH
 from sms.library import NOT_A_TEXT, SITUATIONS
-from sms.rendering import FIELD_NAMES, BadTemplate, MissingFields, placeholders_in, render_text
+from sms.rendering import FIELD_NAMES, BadTemplate, MissingFields, placeholders_in
 from sms.team import SENT_BY_MEND
 from storage import contacts, messages, sms_templates
 from storage.connection import utc_now
@@ -55,6 +56,10 @@ class ComposeForm(FlaskForm):
     number_reconfirmed = BooleanField(
         "I have checked with them that this number is still safe to text")
     repair_id = HiddenField(validators=[Length(max=20)])  # composing from a repair
+    # When the template has no approved version in their language: what to send instead.
+    language_choice = RadioField("What should Mend send?", default="", validate_choice=False,
+                                 choices=[SelectChoice(value, label) for value, label in
+                                          text_language.CHOICES.items()])
 
 
 def fill_choices(db, form, search=""):
@@ -122,8 +127,9 @@ def usable_version(db, form):
     return version
 
 
-def next_meeting_text(form, zone):
-    """The typed meeting time written out, or '' (an error is set if unreadable)."""
+def next_meeting_text(form, zone, language=ENGLISH):
+    """The typed meeting time written out in `language`, or '' (an error is set if
+    unreadable)."""
     typed = (form.next_meeting_at.data or "").strip()
     if not typed:
         return ""
@@ -132,7 +138,7 @@ def next_meeting_text(form, zone):
         form.next_meeting_at.errors.append(
             "That meeting date and time could not be read. Choose it again.")
         return ""
-    return scheduling.format_meeting(moment, zone)
+    return scheduling.format_meeting(moment, zone, language)
 
 
 def arrival_for(form, contact, rules):
@@ -156,37 +162,52 @@ def happened_on(form):
         return None
 
 
-def day_text(form, version, arrives, zone):
-    """The {day} words for a text arriving at `arrives`: "today", "yesterday", "on
-    Tuesday"; '' when the template does not use them (or an error is set)."""
-    if "day" not in placeholders_in(version["body"]):
-        return ""
-    happened = happened_on(form)
-    if happened is None:
-        return ""
-    try:
-        return days.day_phrase(happened, arrives or utc_now(), zone)
-    except days.HappensLater:
+def language_plan(db, form, contact, version, rules):
+    """The language(s) this text goes in, with the approved version in each; a
+    `text_language.Plan` without languages (and an error on the choice) when the
+    template has no approved version in the language they need."""
+    available = sms_templates.usable_languages(db, version["template_id"])
+    choice = form.language_choice.data if form.language_choice.data in \
+        text_language.CHOICES else text_language.AS_PLANNED
+    plan = text_language.plan(contact.get("language"), available, choice=choice,
+                              welsh_standards=rules.welsh_standards,
+                              welsh_first=rules.welsh_first, title=version["title"])
+    form.text_plan = plan
+    if plan.problem:
+        form.language_choice.errors.append(plan.problem)
+    return plan, [available[code] for code in plan.languages]
+
+
+def uses_day(versions):
+    return any("day" in placeholders_in(version["body"]) for version in versions)
+
+
+def render_for(form, contact, versions, rules, arrives=None):
+    """Render the text for a text arriving at `arrives`, one version per language in
+    order (a bilingual text holds the worker's own line once, in the English part); a
+    missing field becomes an error naming it. None on error."""
+    languages = [version["language"] for version in versions]
+    personal_in = ENGLISH if len(versions) > 1 and ENGLISH in languages else languages[0]
+    arrives = arrives or utc_now()
+    happened = happened_on(form) if uses_day(versions) else None
+    if happened is not None and happened > days.local_day(arrives, rules.zone):
         form.happened_on.errors.append(
             "That date is after the text would arrive. Choose the day it happened.")
-        return ""
 
+    def values_for(language):
+        return {"name": contact["preferred_name"], "worker": current_user.first_name,
+                "service": rules.name_for(contact),
+                "next_meeting": next_meeting_text(form, rules.zone, language),
+                "personal": form.personal.data if language == personal_in else "",
+                "day": days.day_phrase(happened, arrives, rules.zone, language)
+                if happened is not None and not form.happened_on.errors else ""}
 
-def render_for(form, contact, version, rules, arrives=None):
-    """Render the text for a text arriving at `arrives`; a missing field becomes an
-    error naming it. None on error."""
-    values = {
-        "name": contact["preferred_name"],
-        "worker": current_user.first_name,
-        "service": rules.name_for(contact),
-        "next_meeting": next_meeting_text(form, rules.zone),
-        "personal": form.personal.data,
-        "day": day_text(form, version, arrives, rules.zone),
-    }
+    values_for(languages[0])  # reads the meeting time once, so an error shows first
     if form.next_meeting_at.errors or form.happened_on.errors:
         return None
     try:
-        return render_text(version["body"], values)
+        return text_language.render_languages(
+            [(version["language"], version["body"]) for version in versions], values_for)
     except MissingFields as missing:
         for name in missing.names:
             target = {"next_meeting": form.next_meeting_at, "personal": form.personal,
@@ -196,6 +217,26 @@ def render_for(form, contact, version, rules, arrives=None):
         form.template_version_id.errors.append(
             "This template cannot be used right now. Choose another and tell a reviewer.")
     return None
+
+
+def wanted_translation(db, form):
+    """(the chosen template, the languages it lacks for this person) when it has no
+    approved version in their language; None (with the reason on the form) otherwise."""
+    rules = service()
+    form.validate()
+    contact = sendable_contact(db, form) if not form.contact_id.errors else None
+    version = usable_version(db, form) if not form.template_version_id.errors else None
+    if contact is None or version is None:
+        return None
+    form.language_choice.data = text_language.AS_PLANNED
+    plan, _ = language_plan(db, form, contact, version, rules)
+    missing = [code for code in plan.missing if code != ENGLISH]
+    form.language_choice.errors[:] = []
+    if not missing:
+        form.language_choice.errors.append(
+            "This template can already go in their language: there is nothing to ask for.")
+        return None
+    return version, missing
 
 
 def choose_send_time(form, contact, rules):
@@ -237,6 +278,19 @@ def personal_day_warnings(personal, arrives, zone):
                                         for m in checks.DAY_WORDS.finditer(personal or ""))]
 
 
+def template_fields(form, version, versions):
+    """What the worker typed and chose, kept with the text so changing it starts from
+    there: the template they chose (when the text went in another language's version)
+    and their language choice (when they made one)."""
+    fields = {"personal": form.personal.data or "",
+              "next_meeting_at": form.next_meeting_at.data or ""}
+    if versions[0]["id"] != version["id"]:
+        fields["chosen_version_id"] = version["id"]
+    if form.language_choice.data in (text_language.ENGLISH_ONLY, text_language.BILINGUAL):
+        fields["language_choice"] = form.language_choice.data
+    return fields
+
+
 def build_draft(db, form, *, contact=None, with_time=False):
     """Check a compose form; a Draft when the text can be rendered, else None.
 
@@ -254,15 +308,19 @@ def build_draft(db, form, *, contact=None, with_time=False):
     version = usable_version(db, form) if not form.template_version_id.errors else None
     if contact is None or version is None:
         return None
+    plan, versions = language_plan(db, form, contact, version, rules)
+    if not versions:
+        return None
     send_time = choose_send_time(form, contact, rules) if with_time else None
     arrives = send_time.at if send_time and send_time.at else arrival_for(form, contact, rules)
-    rendered = render_for(form, contact, version, rules, arrives)
+    rendered = render_for(form, contact, versions, rules, arrives)
     if rendered is None or form.personal.errors:
         return None
-    draft = Draft(contact=contact, version=version, rendered=rendered,
-                  template_fields={"personal": form.personal.data or "",
-                                   "next_meeting_at": form.next_meeting_at.data or ""})
-    if "day" in placeholders_in(version["body"]):
+    draft = Draft(contact=contact, version=versions[0], rendered=rendered,
+                  template_fields=template_fields(form, version, versions),
+                  languages=plan.languages, other_versions=versions[1:],
+                  chosen_version=version)
+    if uses_day(versions):
         draft.template_fields["happened_on"] = form.happened_on.data
         draft.day_written_for = days.written_for(arrives or utc_now(), rules.zone)
         arrival_day = date.fromisoformat(draft.day_written_for)

@@ -10,6 +10,7 @@ from sms.languages import name_of
 from sms.reply_language import language_of
 from sms.labels import (CONSENT_METHOD_LABELS, CONSENT_STATE_LABELS, STATUS_LABELS,
                         outcome_sentence)
+from sms.languages import direction, name_of
 from sms.phone import mask
 
 def local(value):
@@ -48,3 +49,8 @@ def init_app(app):
     app.add_template_filter(language_of, "reads_as")
     app.add_template_filter(name_of, "language_name")
     app.add_template_filter(outcome_sentence, "outcome")
+    app.add_template_filter(name_of, "language_name")
+    app.add_template_filter(direction, "language_dir")
+    app.add_template_filter(
+        lambda stored: " and ".join(name_of(code) for code in (stored or "en").split("+")),
+        "languages_spoken")

@@ -160,7 +160,10 @@ def edit_form(message):
     """The compose form for this text: its saved values on GET, what was typed on POST."""
     form = ComposeForm()
     if request.method == "GET":
-        form.template_version_id.data = message["template_version_id"]
+        fields = message["template_fields"]
+        form.template_version_id.data = fields.get("chosen_version_id",
+                                                   message["template_version_id"])
+        form.language_choice.data = fields.get("language_choice", "")
         form.personal.data = message["template_fields"].get("personal", "")
         form.next_meeting_at.data = message["template_fields"].get("next_meeting_at", "")
         form.happened_on.data = message["template_fields"].get("happened_on", "")

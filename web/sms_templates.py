@@ -14,8 +14,10 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from sms.languages import LANGUAGES, name_of, parse_codes
 from sms.library import SITUATIONS, STRATEGIES, body_findings, typical_render
 from sms.rendering import PLACEHOLDERS, BadTemplate, is_old_format
+from sms.text_language import cannot_review, reads
 from actions import templates as workflows
 from storage import sms_templates
 
@@ -103,14 +105,21 @@ def waiting_for_review(db):
         return [], []
     drafts = []
     for draft in sms_templates.drafts_awaiting_review(db):
-        current = sms_templates.approved_before(db, draft["template_id"], draft["version"])
+        current = sms_templates.approved_before(db, draft["template_id"], draft["version"],
+                                                draft["language"])
         drafts.append({**draft, "replaces": current["version"] if current and
                        current["reviewed_by"] else None})
     return ([d for d in drafts if d["source"] == "library"],
             [d for d in drafts if d["source"] != "library"])
 
 
-def findings_for(body, situation=None):
+def findings_for(body, situation=None, language="en"):
+    """The checks a version must pass. Mend's checks are written for English and never
+    run on another language's text: there the reviewer's approval is the check (the
+    page says so). Part 2 of issue 18 adds checks per language: pass `language` to
+    `body_findings` here when it takes one."""
+    if language != "en":
+        return []
     return body_findings(body, service_name=current_app.config["SERVICE_NAME"],
                          situation=situation)
 
@@ -130,8 +139,11 @@ def library():
                   for row in in_use}, any_in_use=bool(in_use),
         waiting_examples={d["id"]: example(d["body"], service_allowed=False)
                           for d in starters + drafts},
-        checks={d["id"]: findings_for(d["body"], d["situation"]) for d in starters + drafts},
-        retired=[row for row in listing if row["retired_at"]], situations=SITUATIONS)
+        checks={d["id"]: findings_for(d["body"], d["situation"], d["language"])
+                for d in starters + drafts},
+        retired=[row for row in listing if row["retired_at"]], situations=SITUATIONS,
+        asked_for=sms_templates.open_translation_requests(db) if sees_drafts() else [],
+        in_language_order=lambda text: [code for code in LANGUAGES if code in parse_codes(text)])
 
 
 @bp.route("/<template_id>")
@@ -150,16 +162,17 @@ def history(template_id):
 def show_version(template_id, number, *, review_form=None, status=200):
     template = template_or_404(template_id)
     version = version_or_404(template_id, number)
-    previous = sms_templates.approved_before(get_db(), template_id, number)
+    previous = sms_templates.approved_before(get_db(), template_id, number, version["language"])
     return render_template(
         "sms_templates/version.html", template=template, version=version, previous=previous,
         changes=field_changes(previous, version) if previous else [],
         examples=[example(version["body"], service_allowed=allowed) for allowed in (False, True)],
-        checks=findings_for(version["body"], version["situation"])
+        checks=findings_for(version["body"], version["situation"], version["language"])
         if version["status"] == "draft" else [],
-        in_use=sms_templates.usable_version_of(get_db(), template_id),
+        in_use=sms_templates.usable_version_of(get_db(), template_id, version["language"]),
         review_form=review_form or ReviewForm(), status_labels=STATUS_LABELS,
-        situations=SITUATIONS), status
+        situations=SITUATIONS, language_refusal=cannot_review(current_user.languages,
+                                                              version["language"])), status
 
 
 @bp.route("/<template_id>/v<int:number>")
@@ -168,9 +181,9 @@ def version(template_id, number):
     return show_version(template_id, number)
 
 
-def findings_as_errors(form):
+def findings_as_errors(form, language="en"):
     """The checks a template must pass, as errors on the text field. True if any."""
-    for finding in findings_for(form.body.data, form.situation.data):
+    for finding in findings_for(form.body.data, form.situation.data, language):
         form.body.errors.append(finding.message)
     return bool(form.body.errors)
 
@@ -180,15 +193,47 @@ def form_fields(form):
             for name in ("title", "situation", "strategy", "when_to_use", "body", "notes")}
 
 
-def render_form(form, *, template=None, status=200):
+def render_form(form, *, template=None, status=200, language="en"):
+    english = (sms_templates.usable_version_of(get_db(), template["id"])
+               if template and language != "en" else None)
     return render_template("sms_templates/form.html", form=form, template=template,
                            placeholders=PLACEHOLDERS, old_format=is_old_format(
-                               form.body.data or "")), status
+                               form.body.data or ""), language=language,
+                           english=english), status
 
 
-def save_draft(fields, *, template_id=None):
+def chosen_language():
+    """The language of the version being written (`?language=cy`); English by default."""
+    language = request.args.get("language", "en")
+    if language not in LANGUAGES:
+        abort(404)
+    return language
+
+
+def language_refused(form, language):
+    """Only someone who reads a language writes a version in it. True if refused."""
+    if not reads(current_user.languages, language):
+        form.body.errors.append(
+            f"{name_of(language)} is not on your account, so you cannot write a version "
+            f"in it. A reviewer who reads {name_of(language)} writes it; an admin can add "
+            "the language to an account under Accounts.")
+    return bool(form.body.errors)
+
+
+def starting_point(db, template_id, language):
+    """What the form starts from: the newest version in this language, or for a first
+    version in it the English one's details with the text left for the translator."""
+    latest = sms_templates.latest_in(db, template_id, language)
+    base = latest or sms_templates.latest_in(db, template_id, "en") or \
+        sms_templates.versions_of(db, template_id)[0]
+    data = {name: base[name] for name in ("title", "situation", "strategy", "when_to_use")}
+    data["body"] = base["body"] if latest else ""
+    return data
+
+
+def save_draft(fields, *, template_id=None, language="en"):
     proposed = workflows.propose_version(get_db(), fields, author_id=current_user.id,
-                                         template_id=template_id)
+                                         template_id=template_id, language=language)
     flash(f"Version {proposed.version} of “{fields['title']}” is saved as a draft. Another "
           "reviewer must approve it before workers can use it.")
     return redirect(url_for("sms_templates.version", template_id=proposed.template_id,
@@ -207,24 +252,24 @@ def new_template():
 @bp.route("/<template_id>/new-version", methods=["GET", "POST"])
 @role_required("reviewer")
 def new_version(template_id):
-    template = template_or_404(template_id)
+    template, language = template_or_404(template_id), chosen_language()
     db = get_db()
     if template["retired_at"]:
         flash("This template is retired, so it cannot have a new version.")
         return redirect(url_for("sms_templates.history", template_id=template_id))
-    draft = sms_templates.pending_draft(db, template_id)
+    draft = sms_templates.pending_draft(db, template_id, language)
     if draft is not None:
-        flash(f"Version {draft['version']} is waiting for review. It needs approving or "
-              "rejecting before anyone writes another version.")
+        in_language = "" if language == "en" else f" ({name_of(language)})"
+        flash(f"Version {draft['version']}{in_language} is waiting for review. It needs "
+              "approving or rejecting before anyone writes another version.")
         return redirect(url_for("sms_templates.version", template_id=template_id,
                                 number=draft["version"]))
-    latest = sms_templates.versions_of(db, template_id)[0]
-    form = TemplateForm(data={name: latest[name] for name in
-                              ("title", "situation", "strategy", "when_to_use", "body")})
-    if not form.validate_on_submit() or findings_as_errors(form):
-        return render_form(form, template=template,
+    form = TemplateForm(data=starting_point(db, template_id, language))
+    if (not form.validate_on_submit() or findings_as_errors(form, language)
+            or language_refused(form, language)):
+        return render_form(form, template=template, language=language,
                            status=400 if request.method == "POST" else 200)
-    return save_draft(form_fields(form), template_id=template_id)
+    return save_draft(form_fields(form), template_id=template_id, language=language)
 
 
 @bp.route("/<template_id>/v<int:number>/review", methods=["POST"])
@@ -235,6 +280,10 @@ def review(template_id, number):
     if version["status"] != "draft":
         flash(f"Version {number} was already {version['status']}; nothing changed.")
         return redirect(url_for("sms_templates.version", template_id=template_id, number=number))
+    refusal = cannot_review(current_user.languages, version["language"])
+    if refusal:
+        form.decision.errors = [refusal]
+        return show_version(template_id, number, review_form=form, status=403)
     if version["authored_by"] == current_user.id:
         form.decision.errors = [
             "You wrote this version, so you cannot approve or reject it. Another reviewer "
@@ -252,7 +301,8 @@ def decision_is_complete(form, version):
     if form.decision.data == "reject" and not (form.note.data or "").strip():
         form.note.errors.append("Say why it is rejected, so the author knows what to change.")
     if form.decision.data == "approve":
-        for finding in findings_for(version["body"], version["situation"]):
+        for finding in findings_for(version["body"], version["situation"],
+                                    version["language"]):
             form.decision.errors.append(f"It cannot be approved: {finding.message}")
     return not (form.note.errors or form.decision.errors)
 
@@ -260,7 +310,8 @@ def decision_is_complete(form, version):
 def settle(version, status, note):
     settled = workflows.review_version(get_db(), version, status=status, note=note,
                                        reviewer_id=current_user.id,
-                                       reviewer_name=current_user.name)
+                                       reviewer_name=current_user.name,
+                                       reviewer_languages=current_user.languages)
     if not settled:
         flash(f"Version {version['version']} was reviewed by someone else first; "
               "nothing changed.")
