@@ -7,14 +7,15 @@ handing over chooses. Optionally the outgoing worker's reviewed "I am moving on"
 is scheduled. All of it happens in one transaction, with its audit events.
 """
 from dataclasses import dataclass, field
+from datetime import date
 
-from sms import checks, scheduling
+from sms import checks, days, scheduling
 from sms import people as rules
 from sms import team as team_rules
 from sms.confirmation import confirmation_text
 from sms.rendering import BadTemplate, MissingFields, render_text
 from storage import contacts, events, inbound, messages, repairs, team, users
-from storage.connection import utc_now, write_transaction
+from storage.connection import from_db_time, utc_now, write_transaction
 
 from . import repair_links
 from .out_of_hours import first_name, usable_version
@@ -67,14 +68,18 @@ def re_render(text, contact, *, worker_name, service):
             return None  # a text in another language: its worker writes it again
         elif text["purpose"] == "repair" and text["template_body"]:
             meeting = scheduling.parse_local(fields.get("next_meeting_at") or "", service.zone)
+            happened = fields.get("happened_on")
             rendered = render_text(text["template_body"], {
                 "name": contact["preferred_name"], "worker": worker_name,
                 "service": service.name_for(contact), "personal": fields.get("personal", ""),
                 "next_meeting": scheduling.format_meeting(meeting, service.zone)
-                if meeting else ""})
+                if meeting else "",
+                "day": days.day_phrase(date.fromisoformat(happened),
+                                       from_db_time(text["scheduled_for"]), service.zone)
+                if happened else ""})
         else:
             return None
-    except (BadTemplate, MissingFields):
+    except (BadTemplate, MissingFields, ValueError):
         return None
     context = checks.Context(worker=worker_name, service_name=service.name,
                              service_allowed=bool(contact["ok_to_name_service"]))

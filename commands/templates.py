@@ -14,13 +14,6 @@ from . import open_database
 group = AppGroup("templates", help="The reviewed template library.")
 
 LIBRARY_FOLDER = "templates_sms"
-# The languages `templates load` proposes. A template version is stored per language once
-# actions.templates.load_library keeps each version's `language` (issue 18, part 1): then
-# this becomes every language. Until then a translation is checked, never loaded as if it
-# were a new English version.
-LOADED_LANGUAGES = (ENGLISH,)
-
-
 def library_folder():
     """templates_sms/ beside app.py, wherever the command is run from."""
     return Path(current_app.root_path) / LIBRARY_FOLDER
@@ -40,8 +33,7 @@ def templates_load():
     for problem in problems:
         click.echo(f"skipped: {problem}", err=True)
     broken = {problem.file for problem in problems}
-    templates = [fields for fields in templates
-                 if fields["file"] not in broken and fields["language"] in LOADED_LANGUAGES]
+    templates = [fields for fields in templates if fields["file"] not in broken]
     with open_database() as db:
         loaded = workflows.load_library(db, templates)
     for template_id in loaded.waiting:

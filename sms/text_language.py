@@ -91,24 +91,33 @@ def plan(person_language, available, *, choice=AS_PLANNED, welsh_standards=False
         + f"{spoken(missing)} version."))
 
 
-def render_languages(bodies, values_for):
-    """One text from the versions in `bodies` ([(language, template body)], in order),
-    each rendered with `values_for(language)` (so a value such as the meeting time is
-    written in that version's language) and its sign-off's "from" in that language,
-    and joined by `languages.bilingual`.
+def render_parts(bodies, values_for):
+    """Each version in `bodies` ([(language, template body)], in order) rendered with
+    `values_for(language)` (so a value such as the meeting time is written in that
+    version's language) and its sign-off's "from" in that language: [(language,
+    `encoding.Counted`)], so each part can be checked in its own language."""
+    return [(language, render_text(body, values_for(language), FROM_WORD.get(language, "from")))
+            for language, body in bodies]
 
-    Returns the counted text (`encoding.Counted`) as it will be sent.
-    """
-    rendered = [render_text(body, values_for(language), FROM_WORD.get(language, "from"))
-                for language, body in bodies]
+
+def joined(parts):
+    """The parts from `render_parts` as the one text sent, joined by
+    `languages.bilingual`; the counted text (`encoding.Counted`)."""
+    rendered = [counted for _, counted in parts]
     if len(rendered) == 1:
         return rendered[0]
-    joined = rendered[0].body
+    text = rendered[0].body
     for part in rendered[1:]:
-        joined = bilingual(joined, part.body)
-    counted = encoding.count(joined)
+        text = bilingual(text, part.body)
+    counted = encoding.count(text)
     return replace(counted, replaced=[change for part in rendered for change in part.replaced]
                    + list(counted.replaced))
+
+
+def render_languages(bodies, values_for):
+    """One text from the versions in `bodies`, as it will be sent (`render_parts`,
+    `joined`)."""
+    return joined(render_parts(bodies, values_for))
 
 
 def reads(account_languages, language):

@@ -212,7 +212,7 @@ def test_templates_load_is_idempotent(fresh_app):
     """A changed file becoming a new version is proved in tests/test_library.py."""
     run(fresh_app, "db", "upgrade")
     first = run(fresh_app, "templates", "load").output
-    count = len(list((ROOT / "templates_sms").glob("*.toml")))
+    count = len(list((ROOT / "templates_sms").rglob("*.toml")))  # every language
     assert (f"{count} template(s) in the library; {count} new or changed, proposed for "
             "review") in first
     assert "0 new or changed" in run(fresh_app, "templates", "load").output

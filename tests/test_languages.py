@@ -406,3 +406,27 @@ def test_accounts_page_needs_at_least_one_language(admin, db, user_ids):
     assert "Choose at least one language the account reads." in text_of(response)
     assert users.get(db, user_ids["reviewer"])["languages"] == "en"
 
+
+
+def test_a_new_english_version_while_translations_wait_compares_with_the_english_in_use(
+        app, db, reviewer):
+    second_reviewer = client_for(app, "second_reviewer")
+    template_workflows.load_library(db, read_library(ROOT / "templates_sms")[0])
+    english = sms_templates.versions_of(db, "door-stays-open")
+    in_use = next(v for v in english if v["language"] == "en" and v["status"] == "approved")
+    body = in_use["body"].replace("I wanted to say hello.", "I wanted to say hello again.")
+    response = post_form(reviewer, "/templates/door-stays-open/new-version", {
+        "title": "The door stays open", "situation": "went-quiet",
+        "strategy": "door stays open", "when_to_use": "They went quiet.", "body": body,
+        "notes": "Warmer."}, page="/templates/door-stays-open/new-version")
+    assert response.status_code == 302
+    draft = sms_templates.pending_draft(db, "door-stays-open", "en")
+    assert draft["body"] == body and draft["language"] == "en"
+    page = text_of(reviewer.get(f"/templates/door-stays-open/v{draft['version']}"))
+    assert f"Changes from version {in_use['version']} (approved)" in page
+    review_url = f"/templates/door-stays-open/v{draft['version']}"
+    assert post_form(second_reviewer, review_url + "/review", {"decision": "approve"},
+                     page=review_url).status_code == 302
+    usable = sms_templates.usable_languages(db, "door-stays-open")
+    assert set(usable) == {"en"}  # the waiting translations are not in use
+    assert usable["en"]["body"] == body

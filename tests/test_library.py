@@ -217,12 +217,22 @@ def test_a_changed_file_never_overrides_an_approved_version(fresh_db, tmp_path, 
     assert "hello again" in usable["door-stays-open"]["body"]
 
 
-def test_templates_load_on_a_loaded_database_proposes_nothing(app):
-    result = run(app, "templates", "load")
-    assert result.exit_code == 0
-    assert result.output == (f"{len(library())} template(s) in the library; 0 new or "
-                             "changed, proposed for review (a reviewer approves each in the "
-                             "app).\n")
+def test_templates_load_proposes_the_translations_once_and_then_nothing(app, db):
+    """The test set-up loaded the English starters; `templates load` adds each
+    translation as a version waiting for a fluent reviewer, once."""
+    everything = read_library(LIBRARY)[0]
+    translations = len(everything) - len(library())
+    first = run(app, "templates", "load")
+    again = run(app, "templates", "load")
+    assert first.exit_code == again.exit_code == 0
+    assert first.output == (f"{len(everything)} template(s) in the library; {translations} "
+                            "new or changed, proposed for review (a reviewer approves each "
+                            "in the app).\n")
+    assert "; 0 new or changed" in again.output
+    waiting = list(db.query("SELECT language, count(*) AS n FROM template_versions WHERE "
+                            "status = 'draft' AND needs_fluent_review = 1 GROUP BY language"))
+    assert {row["language"]: row["n"] for row in waiting} == {
+        "cy": len(library()), "pl": len(library()), "ro": len(library()), "ar": len(library())}
 
 
 def test_the_demo_reviewer_approves_the_starters_saying_it_is_for_the_demo(fresh_db):

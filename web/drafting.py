@@ -184,7 +184,8 @@ def uses_day(versions):
 
 def render_for(form, contact, versions, rules, arrives=None):
     """Render the text for a text arriving at `arrives`, one version per language in
-    order (a bilingual text holds the worker's own line once, in the English part); a
+    order (a bilingual text holds the worker's own line once, in the English part):
+    [(language, counted part)] (`text_language.joined` makes the one text sent). A
     missing field becomes an error naming it. None on error."""
     languages = [version["language"] for version in versions]
     personal_in = ENGLISH if len(versions) > 1 and ENGLISH in languages else languages[0]
@@ -206,7 +207,7 @@ def render_for(form, contact, versions, rules, arrives=None):
     if form.next_meeting_at.errors or form.happened_on.errors:
         return None
     try:
-        return text_language.render_languages(
+        return text_language.render_parts(
             [(version["language"], version["body"]) for version in versions], values_for)
     except MissingFields as missing:
         for name in missing.names:
@@ -258,11 +259,24 @@ def choose_send_time(form, contact, rules):
     return result
 
 
-def warnings_for(contact, rendered, rules):
-    """The same checks a template passed, now on the whole text with the worker's words."""
+def warnings_for(contact, parts, rules):
+    """The same checks a template passed, now on the text with the worker's words: each
+    language's part with that language's checks (never the English lists on Welsh)."""
     context = checks.Context(worker=current_user.first_name, service_name=rules.name,
                              service_allowed=bool(contact["ok_to_name_service"]))
-    return checks.check_text(rendered.body, context, name=contact["preferred_name"])
+    return [finding for language, part in parts
+            for finding in checks.check_text(part.body, context, name=contact["preferred_name"],
+                                             language=language)]
+
+
+def bilingual_length(parts, rendered):
+    """Each part is checked on its own; a text in two languages is also held to 4 parts
+    as a whole (what the library allows a bilingual starter)."""
+    if len(parts) < 2 or rendered.parts <= checks.MAX_PARTS_UCS2_LANGUAGE:
+        return []
+    return [checks.Finding("too-long", f"In two languages this text is {rendered.parts} "
+                           f"parts. Keep it to {checks.MAX_PARTS_UCS2_LANGUAGE} at most: "
+                           "shorten your line, or send it in one language.")]
 
 
 def personal_day_warnings(personal, arrives, zone):
@@ -313,9 +327,10 @@ def build_draft(db, form, *, contact=None, with_time=False):
         return None
     send_time = choose_send_time(form, contact, rules) if with_time else None
     arrives = send_time.at if send_time and send_time.at else arrival_for(form, contact, rules)
-    rendered = render_for(form, contact, versions, rules, arrives)
-    if rendered is None or form.personal.errors:
+    parts = render_for(form, contact, versions, rules, arrives)
+    if parts is None or form.personal.errors:
         return None
+    rendered = text_language.joined(parts)
     draft = Draft(contact=contact, version=versions[0], rendered=rendered,
                   template_fields=template_fields(form, version, versions),
                   languages=plan.languages, other_versions=versions[1:],
@@ -328,7 +343,8 @@ def build_draft(db, form, *, contact=None, with_time=False):
                           f"{arrival_day:%A} {arrival_day.day} {arrival_day:%B}. If the "
                           "time changes, Mend writes it again.")
     draft.warnings = [warning.as_dict() for warning in [
-        *warnings_for(contact, rendered, rules),
+        *dict.fromkeys(warnings_for(contact, parts, rules)),
+        *bilingual_length(parts, rendered),
         *personal_day_warnings(form.personal.data, arrives, rules.zone)]]
     draft.meeting_at = scheduling.parse_local(form.next_meeting_at.data, rules.zone) if (
         form.next_meeting_at.data or "").strip() else None

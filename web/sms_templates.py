@@ -114,14 +114,11 @@ def waiting_for_review(db):
 
 
 def findings_for(body, situation=None, language="en"):
-    """The checks a version must pass. Mend's checks are written for English and never
-    run on another language's text: there the reviewer's approval is the check (the
-    page says so). Part 2 of issue 18 adds checks per language: pass `language` to
-    `body_findings` here when it takes one."""
-    if language != "en":
-        return []
+    """The checks a version must pass, in its own language (`sms.checks` keeps a list
+    per language; where it has none, a finding says the reviewer's approval is the
+    check)."""
     return body_findings(body, service_name=current_app.config["SERVICE_NAME"],
-                         situation=situation)
+                         situation=situation, language=language)
 
 
 @bp.route("/")

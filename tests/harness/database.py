@@ -11,7 +11,6 @@ from pathlib import Path
 
 from sms.encoding import count
 from sms.library import read_library
-from commands.templates import LOADED_LANGUAGES
 from storage import contacts, events, messages, migrations, sms_templates, users
 from storage.connection import connect
 from actions import templates as template_workflows
@@ -39,7 +38,10 @@ def prepare_database(path, accounts=ACCOUNTS):
     migrations.upgrade(db)
     templates, problems = read_library(ROOT / "templates_sms")
     assert problems == []
-    templates = [t for t in templates if t["language"] in LOADED_LANGUAGES]
+    # English only: the starter translations wait for a fluent reviewer and no worker
+    # sees them, so most tests start from the English library (tests/test_languages.py
+    # loads the translations where they matter).
+    templates = [t for t in templates if t["language"] == "en"]
     ids = {}
     for key, (email, name, role) in accounts.items():
         ids[key] = users.create(db, email=email, name=name, role=role,
