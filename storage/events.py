@@ -102,23 +102,36 @@ def record(db, *, action, subject_type, subject_id=None, actor_type="system",
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}: add it to events.ACTIONS and a "
                          "label to sms/labels.py")
+    if db.conn.in_transaction:  # one INSERT needs no savepoint of its own
+        return _append(db, action, subject_type, subject_id, actor_type, actor_id,
+                       detail, at)
     with write_transaction(db):
-        last = list(db.query("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1"))
-        prev_hash = last[0]["hash"] if last else GENESIS_HASH
-        event = {
-            "id": (last[0]["id"] + 1) if last else 1,
-            "at": to_db_time(at or utc_now()),
-            "actor_type": actor_type,
-            "actor_id": actor_id,
-            "action": action,
-            "subject_type": subject_type,
-            "subject_id": subject_id,
-            "detail": json.dumps(detail or {}, sort_keys=True, ensure_ascii=False),
-        }
-        event["prev_hash"] = prev_hash
-        event["hash"] = event_hash(event, prev_hash)
-        db.table("events").insert(event)
-    return event["id"]
+        return _append(db, action, subject_type, subject_id, actor_type, actor_id,
+                       detail, at)
+
+
+_INSERT = ("INSERT INTO events (id, at, actor_type, actor_id, action, subject_type,"
+           " subject_id, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _append(db, action, subject_type, subject_id, actor_type, actor_id, detail, at):
+    """The event after the newest one, chained to it. The caller holds the write lock."""
+    last = db.conn.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
+    event_id, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    event = {
+        "id": event_id,
+        "at": to_db_time(at or utc_now()),
+        "actor_type": actor_type,
+        "actor_id": actor_id,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "detail": json.dumps(detail or {}, sort_keys=True, ensure_ascii=False),
+    }
+    digest = event_hash(event, prev_hash)
+    db.conn.execute(_INSERT, (event_id, event["at"], actor_type, actor_id, action,
+                              subject_type, subject_id, event["detail"], prev_hash, digest))
+    return event_id
 
 
 def for_subject(db, subject_type, subject_id):
