@@ -138,3 +138,35 @@ def test_verifys_fast_hash_is_exactly_the_recorded_hash(event, prev_hash):
     tampered one)."""
     row = [event[name] for name in events._HASHED_COLUMNS]
     assert events.hash_of_row(prev_hash, *row) == events.event_hash(event, prev_hash)
+
+
+_EVENT = st.fixed_dictionaries({
+    "at": st.text(), "actor_type": st.sampled_from(events.ACTOR_TYPES),
+    "actor_id": st.none() | st.integers(min_value=-2**63, max_value=2**63 - 1),
+    "action": st.text(max_size=3), "subject_type": st.text(max_size=3),
+    "subject_id": st.none() | st.integers(min_value=-2**63, max_value=2**63 - 1),
+    "detail": st.text()})
+
+
+@given(chain=st.lists(_EVENT, min_size=1, max_size=12), first_id=st.integers(1, 2**40),
+       altered=st.data())
+def test_verifys_loop_accepts_exactly_the_chain_record_wrote(chain, first_id, altered):
+    """`audit verify`'s inner loop (`check_rows`) keeps the quoted action, actor and
+    subject types from row to row: over any run of events (repeated and new types,
+    quotes, control characters, emoji, NULL ids) it must accept the hashes `record`
+    wrote, and name the event whose content changed."""
+    rows, prev_hash = [], events.GENESIS_HASH
+    for offset, fields in enumerate(chain):
+        event = {**fields, "id": first_id + offset}
+        digest = events.event_hash(event, prev_hash)
+        rows.append([event[name] for name in events._HASHED_COLUMNS] + [prev_hash, digest])
+        prev_hash = digest
+    assert events.check_rows(rows, events.GENESIS_HASH, first_id) == (
+        first_id + len(chain) - 1, prev_hash, None, None)
+
+    broken = altered.draw(st.integers(0, len(chain) - 1))
+    rows[broken][7] += "!"  # the detail column
+    count, head, problem, broken_id = events.check_rows(rows, events.GENESIS_HASH, first_id)
+    assert (count, broken_id) == (first_id + broken - 1, first_id + broken)
+    assert problem == f"event {first_id + broken} was altered (its hash does not match its content)"
+    assert head == (rows[broken - 1][-1] if broken else events.GENESIS_HASH)
