@@ -32,6 +32,20 @@ PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpos
 NOON_ISH = datetime(2026, 11, 25, 11, 0, tzinfo=timezone.utc)
 
 
+def database_before(path, migration, *statements):
+    """A database as an older release left it: migrated up to (not including)
+    `migration`, then `statements` (that release's rows) run and committed. Call
+    `migrations.upgrade(db)` on it to test the upgrade."""
+    db = connect(path)
+    db.enable_wal()
+    names = [step.name for step in migrations.migrations.pending(db)]
+    migrations.migrations.apply(db, stop_before=names[names.index(migration):])
+    for statement in statements:
+        db.execute(statement)
+    db.conn.commit()
+    return db
+
+
 def prepare_database(path, accounts=ACCOUNTS):
     """Migrate, load the starter library and create one account per role."""
     db = connect(path)
