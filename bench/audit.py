@@ -11,7 +11,6 @@ Prints a table, then the figures as one JSON line (a full-size run also saves it
 bench/results/audit.json).
 """
 import argparse
-import itertools
 import json
 import os
 import random
@@ -29,7 +28,7 @@ from app import create_app
 from bench.measure import machine
 from storage import events, sms_templates, users
 from storage.connection import connect, to_db_time
-from tests.harness.database import prepare_database
+from tests.harness.database import fresh_database, insert_in_batches
 from tests.harness.pages import log_in
 from web.audit_filters import encode_page_token
 from actions.accounts import hash_password
@@ -49,13 +48,6 @@ PERSONAL_LINES = ["", "", "", "Thank you for telling me how you felt.",
                   "No rush at all.", "I'll bring the forms we talked about."]
 NAMES = ["Alex", "Kim", "Jo", "Sam", "Ray", "Ash", "Lee", "Mo", "Nic", "Dee", "Pat", "Robin"]
 SEARCH_WORD = "sister"  # in about 1 in 10 bodies
-
-
-def fresh_database(path):
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    prepare_database(path, accounts={})
-    return connect(path)
 
 
 def add_people(db):
@@ -100,19 +92,12 @@ def message_rows(count, workers, versions, now):
                "attempts": 1 if went else 0}
 
 
-def insert_in_batches(db, table, rows, bar):
-    """Insert generated rows BATCH at a time, moving the progress bar."""
-    rows = iter(rows)
-    while batch := list(itertools.islice(rows, BATCH)):
-        db.table(table).insert_all(batch, batch_size=BATCH)
-        bar.update(len(batch))
-
-
 def insert_messages(db, count, workers, bar):
     versions = [{"id": v["id"], "line": re.sub(r"\{[{%].*?[%}]\}", "", v["body"])[:60]}
                 for v in sms_templates.usable_versions(db)]
     now = datetime.now(timezone.utc)
-    insert_in_batches(db, "messages", message_rows(count, workers, versions, now), bar)
+    insert_in_batches(db, "messages", message_rows(count, workers, versions, now), BATCH,
+                      bar.update)
     replies = [{"provider_sid": f"SMbench{n}", "contact_id": random.randint(1, CONTACTS),
                 "body": random.choice(["ok thanks", "see you tues", "sorry about before",
                                        "can we meet thurs instead"]),
@@ -148,7 +133,7 @@ def insert_events(db, count, messages, admin, bar):
     last = db.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
     start_id, prev_hash = last[0] + 1, last[1]
     insert_in_batches(db, "events", event_rows(count, messages, start_id, prev_hash, admin),
-                      bar)
+                      BATCH, bar.update)
 
 
 def build(path, messages, event_count):
