@@ -83,7 +83,8 @@ def run(base_url, latency_ms, limit, texts, workdir):
     fake_call(base_url, "/_fake/config", {"latency": latency_ms / 1000, "reset": True,
                                           "segments_per_second": limit,
                                           "limit_mode": "strict"})
-    path = str(Path(workdir) / f"bench-{latency_ms}-{limit}.db")
+    path = tempfile.mktemp(prefix=f"bench-{latency_ms}-{limit}-", suffix=".db",
+                           dir=workdir)
     due = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=2)
     db = make_backlog(path, texts, due)
     gateway = gateway_for(base_url, timeout=15, pool_size=CONCURRENCY)
