@@ -11,7 +11,6 @@ Prints a table, then the figures as one JSON line (a full-size run also saves it
 bench/results/audit.json).
 """
 import argparse
-import itertools
 import json
 import os
 import random
@@ -29,7 +28,7 @@ from app import create_app
 from bench.measure import machine
 from storage import events, sms_templates, users
 from storage.connection import connect, to_db_time
-from tests.harness.database import prepare_database
+from tests.harness.database import fresh_database, insert_in_batches
 from tests.harness.pages import log_in
 from web.audit_filters import encode_page_token
 from actions.accounts import hash_password
@@ -49,13 +48,6 @@ PERSONAL_LINES = ["", "", "", "Thank you for telling me how you felt.",
                   "No rush at all.", "I'll bring the forms we talked about."]
 NAMES = ["Alex", "Kim", "Jo", "Sam", "Ray", "Ash", "Lee", "Mo", "Nic", "Dee", "Pat", "Robin"]
 SEARCH_WORD = "sister"  # in about 1 in 10 bodies
-
-
-def fresh_database(path):
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    prepare_database(path, accounts={})
-    return connect(path)
 
 
 def add_people(db):
@@ -100,19 +92,12 @@ def message_rows(count, workers, versions, now):
                "attempts": 1 if went else 0}
 
 
-def insert_in_batches(db, table, rows, bar):
-    """Insert generated rows BATCH at a time, moving the progress bar."""
-    rows = iter(rows)
-    while batch := list(itertools.islice(rows, BATCH)):
-        db.table(table).insert_all(batch, batch_size=BATCH)
-        bar.update(len(batch))
-
-
 def insert_messages(db, count, workers, bar):
     versions = [{"id": v["id"], "line": re.sub(r"\{[{%].*?[%}]\}", "", v["body"])[:60]}
                 for v in sms_templates.usable_versions(db)]
     now = datetime.now(timezone.utc)
-    insert_in_batches(db, "messages", message_rows(count, workers, versions, now), bar)
+    insert_in_batches(db, "messages", message_rows(count, workers, versions, now), BATCH,
+                      bar.update)
     replies = [{"provider_sid": f"SMbench{n}", "contact_id": random.randint(1, CONTACTS),
                 "body": random.choice(["ok thanks", "see you tues", "sorry about before",
                                        "can we meet thurs instead"]),
@@ -148,7 +133,7 @@ def insert_events(db, count, messages, admin, bar):
     last = db.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
     start_id, prev_hash = last[0] + 1, last[1]
     insert_in_batches(db, "events", event_rows(count, messages, start_id, prev_hash, admin),
-                      bar)
+                      BATCH, bar.update)
 
 
 def build(path, messages, event_count):
@@ -220,16 +205,23 @@ def peak_rss_mib(pid):
 
 
 def run_measured(args, path):
-    """Run a `flask --app app` command; returns (seconds, peak RSS MiB, exit code)."""
+    """Run a `flask --app app` command; returns (wall seconds, CPU seconds, peak RSS
+    MiB, exit code). CPU is user + system of the command and of the worker processes
+    it waited for (`audit verify` checks a large log on every core)."""
     started = time.perf_counter()
     peak = 0.0
     with open(os.devnull, "wb") as sink, open(RESULTS / "command.log", "wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", *args],
                                    cwd=ROOT, env=command_env(path), stdout=sink, stderr=log)
-        while process.poll() is None:
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
             peak = max(peak, peak_rss_mib(process.pid))
             time.sleep(0.05)
-    return time.perf_counter() - started, peak, process.returncode
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return (time.perf_counter() - started, usage.ru_utime + usage.ru_stime, peak,
+            process.returncode)
 
 
 def main():
@@ -266,15 +258,19 @@ def main():
         figures[name.replace(" ", "_")] = timed_requests(client, url)
     db.close()
 
-    seconds, rss_mib, code = run_measured(["audit", "export"], path)
+    seconds, cpu, rss_mib, code = run_measured(["audit", "export"], path)
     assert code == 0, "audit export failed"
     figures["export"] = {"rows": figures["messages"], "seconds": round(seconds, 1),
                          "rows_per_second": round(figures["messages"] / seconds),
+                         "cpu_seconds": round(cpu, 1),
+                         "rows_per_cpu_second": round(figures["messages"] / cpu),
                          "peak_rss_mib": round(rss_mib, 1)}
-    seconds, rss_mib, code = run_measured(["audit", "verify"], path)
+    seconds, cpu, rss_mib, code = run_measured(["audit", "verify"], path)
     assert code == 0, "audit verify found a problem"
-    figures["verify"] = {"seconds": round(seconds, 1), "peak_rss_mib": round(rss_mib, 1)}
+    figures["verify"] = {"seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
+                         "peak_rss_mib": round(rss_mib, 1)}
     figures["machine"] = machine()
+    figures["load_average"] = os.getloadavg()
     print_table(figures)
     line = json.dumps({"benchmark": "audit", **figures}, sort_keys=True)
     if figures["messages"] >= 1_000_000:  # only the full-size run is the recorded result
@@ -298,9 +294,13 @@ def print_table(figures):
         rows.append((f"{name} p50 / p95", f"{timing['p50_ms']} ms / {timing['p95_ms']} ms"))
     export = figures["export"]
     rows.append(("CSV export", f"{export['rows_per_second']:,} rows/s "
-                               f"({export['seconds']} s), peak RSS {export['peak_rss_mib']} MiB"))
-    rows.append(("audit verify", f"{figures['verify']['seconds']} s "
-                                 f"({figures['events']:,} events)"))
+                               f"({export['seconds']} s; CPU {export['cpu_seconds']} s, "
+                               f"{export['rows_per_cpu_second']:,} rows per CPU second), "
+                               f"peak RSS {export['peak_rss_mib']} MiB"))
+    verify = figures["verify"]
+    rows.append(("audit verify", f"{verify['seconds']} s ({figures['events']:,} events; "
+                                 f"CPU {verify['cpu_seconds']} s), peak RSS "
+                                 f"{verify['peak_rss_mib']} MiB"))
     width = max(len(name) for name, _ in rows)
     print(f"| {'measure'.ljust(width)} | result |")
     print(f"|{'-' * (width + 2)}|--------|")

@@ -24,11 +24,12 @@ from pathlib import Path
 from actions import repairs as workflows
 from actions.accounts import hash_password
 from app import create_app
-from bench.audit import fresh_database, logging_off
+from bench.audit import logging_off
 from bench.measure import machine
 from sms import repairs as rules
 from storage import sms_templates, users
 from storage.connection import connect, to_db_time
+from tests.harness.database import fresh_database, insert_in_batches
 from tests.harness.pages import log_in
 from web import repairs as web_repairs
 
@@ -108,17 +109,6 @@ def reflection_rows(count, workers, reviewers, rng):
                "written_at": to_db_time(NOW), "updated_at": to_db_time(NOW)}
 
 
-def insert(db, table, rows):
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == BATCH:
-            db.table(table).insert_all(batch, batch_size=BATCH)
-            batch = []
-    if batch:
-        db.table(table).insert_all(batch, batch_size=BATCH)
-
-
 def build(path, count):
     started = time.perf_counter()
     rng = random.Random(13)
@@ -128,7 +118,7 @@ def build(path, count):
     for version in sms_templates.usable_versions(db):
         versions.setdefault(version["situation"], []).append(version["id"])
     with db.conn:
-        insert(db, "repairs", repair_rows(count, workers, versions, rng))
+        insert_in_batches(db, "repairs", repair_rows(count, workers, versions, rng))
         texts, links = [], []
         for message, link in text_rows(count, workers, rng):
             texts.append(message)
@@ -139,7 +129,8 @@ def build(path, count):
                 texts, links = [], []
         db.table("messages").insert_all(texts, batch_size=BATCH)
         db.table("repair_texts").insert_all(links, batch_size=BATCH)
-        insert(db, "repair_reflections", reflection_rows(count, workers, reviewers, rng))
+        insert_in_batches(db, "repair_reflections",
+                          reflection_rows(count, workers, reviewers, rng))
     db.execute("ANALYZE")
     texts_count = db.execute("SELECT count(*) FROM messages").fetchone()[0]
     db.close()

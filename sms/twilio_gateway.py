@@ -2,7 +2,8 @@
 
 `TWILIO_API_BASE_URL` (tests and benchmarks only) points every request at another
 server, such as the fake Twilio on 127.0.0.1: the client has no base-URL setting,
-so a TwilioHttpClient subclass rewrites the address.
+so a TwilioHttpClient subclass (`MendHttpClient`, also used in production) rewrites
+the address.
 
 Errors become the SendError kinds of `sms.gateways`, which say what is safe next:
 a refusal with a code (nothing was sent) or an ambiguous failure (a 5xx, a timeout,
@@ -11,11 +12,16 @@ a dropped connection: the message may exist, so look it up before any resend).
 import logging
 import urllib.request
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.hooks import default_hooks
+from requests.models import PreparedRequest
+from requests.structures import CaseInsensitiveDict
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
@@ -35,15 +41,66 @@ LOOKUP_SLACK = timedelta(minutes=2)
 LOOKUP_LIMIT = 100  # messages to one number read by a look-up: one page, never the history
 
 
-class RedirectingHttpClient(TwilioHttpClient):
-    def __init__(self, base_url, **kwargs):
-        super().__init__(**kwargs)
-        self.base_url = base_url.rstrip("/")
+class MendHttpClient(TwilioHttpClient):
+    """The `twilio` client's HTTP client, leaner per request and safe to share between
+    the dispatcher's sender threads.
 
-    def request(self, method, url, *args, **kwargs):
-        if url.startswith(TWILIO_API):
-            url = self.base_url + url[len(TWILIO_API):]
-        return super().request(method, url, *args, **kwargs)
+    - `base_url` (tests and benchmarks) points every request at another server.
+    - The form and query are encoded here (`_form`, as `requests` encodes a dict), so
+      `requests` is handed text and skips its per-field runtime protocol checks; the
+      request goes straight to the connection pool's adapter, without the session's
+      cookie jar (Twilio's API sets none) or the client's request log (which Mend
+      keeps off: a look-up's query holds a phone number).
+    - The response is returned, never left on the shared client for another thread
+      to pick up (`TwilioHttpClient` keeps the last one on `self` and returns that).
+
+    Timeouts, refused connections and dropped ones raise the same `requests`
+    exceptions as before, which `TwilioGateway` turns into "retry" or "ambiguous".
+    """
+
+    def __init__(self, base_url=None, **kwargs):
+        super().__init__(**kwargs)
+        self.base_url = base_url.rstrip("/") if base_url else None
+
+    def request(self, method, url, params=None, data=None, headers=None, auth=None,
+                timeout=None, allow_redirects=False):
+        if timeout is None:
+            timeout = self.timeout
+        elif timeout <= 0:
+            raise ValueError(timeout)
+        if headers and headers.get("Content-Type") in ("application/json",
+                                                        "application/scim+json"):
+            return super().request(method, self._address(url), params, data, headers, auth,
+                                   timeout, allow_redirects)  # not an API Mend uses
+        merged = CaseInsensitiveDict(self.session.headers)
+        merged.update(headers or {})
+        prepared = PreparedRequest()
+        prepared.prepare(method=method.upper(), url=self._address(url),
+                         headers={key: value for key, value in merged.items()
+                                  if value is not None},
+                         data=_form(data).encode("ascii") if data else None,
+                         params=_form(params) if params else None, auth=auth,
+                         hooks=default_hooks())
+        response = self.session.get_adapter(prepared.url).send(
+            prepared, stream=False, timeout=timeout, verify=True, cert=None,
+            proxies=self.proxy or {})
+        return TwilioResponse(int(response.status_code), response.text, response.headers)
+
+    def _address(self, url):
+        if self.base_url and url.startswith(TWILIO_API):
+            return self.base_url + url[len(TWILIO_API):]
+        return url
+
+
+def _form(fields):
+    """A dict (or pairs) as `requests` encodes it for a form or a query: None values
+    left out, a list or tuple as repeated keys, UTF-8 percent-encoded."""
+    pairs = []
+    for key, values in (fields.items() if hasattr(fields, "items") else fields):
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            values = [values]
+        pairs.extend((key, value) for value in values if value is not None)
+    return urlencode(pairs, doseq=True)
 
 
 def _proxies_for(url):
@@ -61,10 +118,7 @@ def _proxies_for(url):
 
 def _http_client(api_base_url, timeout, pool_size):
     proxy = _proxies_for(api_base_url or TWILIO_API)
-    client = (RedirectingHttpClient(api_base_url, timeout=timeout, logger=HTTP_LOG,
-                                    proxy=proxy)
-              if api_base_url else TwilioHttpClient(timeout=timeout, logger=HTTP_LOG,
-                                                    proxy=proxy))
+    client = MendHttpClient(api_base_url, timeout=timeout, logger=HTTP_LOG, proxy=proxy)
     client.session.trust_env = False
     # One pooled connection per concurrent sender; the default pool is smaller and
     # would open (and log about) extra connections under load.

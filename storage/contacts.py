@@ -1,5 +1,5 @@
 """The people Mend texts, and the append-only consent ledger."""
-from .connection import to_db_time, utc_now
+from .connection import select, to_db_time, utc_now
 
 CONSENT_STATES = ("granted", "withdrawn", "pending")
 CONSENT_METHODS = (
@@ -35,15 +35,15 @@ def create(db, *, preferred_name, phone, key_worker_id, created_by,
 
 
 def get(db, contact_id):
-    rows = list(db.query(
+    rows = select(db, (
         f"SELECT contacts.*, {_CURRENT_CONSENT} AS consent_state,"
         " users.name AS key_worker_name,"
         " (SELECT name FROM users recorder WHERE recorder.id = contacts.language_recorded_by)"
         "   AS language_recorded_by_name"
         " FROM contacts JOIN users ON users.id = contacts.key_worker_id"
-        " WHERE contacts.id = ?",
+        " WHERE contacts.id = ?"),
         [contact_id],
-    ))
+    )
     return rows[0] if rows else None
 
 

@@ -4,7 +4,6 @@ message's timeline and the consent in force when it went.
 Paging is by keyset on (scheduled_for, id), newest first, never OFFSET, so a deep
 page costs what the first one does.
 """
-import sqlite3
 from dataclasses import dataclass
 
 
@@ -105,15 +104,29 @@ def page(db, filters, *, before=None, size=50):
     return rows, None
 
 
+# The export's columns, in the order `export_rows` gives them.
+EXPORT_COLUMNS = ("id", "created_at", "scheduled_for", "sent_at", "status", "status_reason",
+                  "error_code", "worker_id", "worker_name", "contact_id", "contact_name",
+                  "contact_phone", "template_id", "template_version", "template_title",
+                  "situation", "parts", "body", "body_removed_at")
+_EXPORT_SELECT = """
+    m.id, m.created_at, m.scheduled_for, m.sent_at, m.status, m.status_reason,
+    m.error_code, m.worker_id, u.name, m.contact_id, c.preferred_name,
+    c.phone, v.template_id, v.version, v.title,
+    v.situation, m.parts, m.body, m.body_removed_at
+"""
+
+
 def export_rows(db, filters):
     """Every matching message, oldest first, one row at a time (a generator over
     the cursor, so memory stays flat however many rows there are). Each row is a
-    sqlite3.Row, read by column name."""
+    plain tuple in EXPORT_COLUMNS order: the export reads a million of them, and a
+    tuple is built and read by position faster than a row read by name."""
     clauses, params = _where(db, filters)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     cursor = db.conn.cursor()
-    cursor.row_factory = sqlite3.Row  # read by name in C: no dict built per row
-    cursor.execute(f"SELECT {_COLUMNS} {_FROM} {where} ORDER BY m.scheduled_for, m.id",
+    cursor.row_factory = None
+    cursor.execute(f"SELECT {_EXPORT_SELECT} {_FROM} {where} ORDER BY m.scheduled_for, m.id",
                    params)
     try:
         yield from cursor

@@ -1,7 +1,7 @@
 """Outgoing texts. The row is the source of truth for a message's lifecycle."""
 import json
 
-from .connection import to_db_time, utc_now, write_transaction
+from .connection import select, to_db_time, utc_now, write_transaction
 
 CANCELLED_THEN_ERASED = "Cancelled. The reason was removed with the person's details."
 STATUSES = ("scheduled", "sending", "sent", "delivered", "undelivered",
@@ -126,19 +126,17 @@ def claim_due(db, *, now, limit):
     One UPDATE ... RETURNING, so two dispatchers can never claim the same row.
     """
     stamp = to_db_time(now)
-    rows = db.query(
-        """
-        UPDATE messages SET status = 'sending', claimed_at = ?, updated_at = ?,
-                            attempts = attempts + 1, send_started_at = NULL
-        WHERE id IN (SELECT id FROM messages
-                     WHERE status = 'scheduled' AND scheduled_for <= ?
-                       AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-                     ORDER BY scheduled_for, id LIMIT ?)
-          AND status = 'scheduled'
-        RETURNING *
-        """,
-        [stamp, stamp, stamp, stamp, limit],
-    )
+    with write_transaction(db):
+        rows = select(db, """
+            UPDATE messages SET status = 'sending', claimed_at = ?, updated_at = ?,
+                                attempts = attempts + 1, send_started_at = NULL
+            WHERE id IN (SELECT id FROM messages
+                         WHERE status = 'scheduled' AND scheduled_for <= ?
+                           AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+                         ORDER BY scheduled_for, id LIMIT ?)
+              AND status = 'scheduled'
+            RETURNING *
+            """, [stamp, stamp, stamp, stamp, limit])
     return [decode(row) for row in rows]
 
 

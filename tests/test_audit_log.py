@@ -40,7 +40,7 @@ def test_an_intact_log_exits_0_with_the_count_and_the_head_hash(app, chained_db)
     assert f"Head hash: {head_hash(chained_db)}" in result.output
 
 
-@pytest.mark.parametrize("statements, problem", [
+TAMPERING = pytest.mark.parametrize("statements, problem", [
     (["UPDATE events SET detail = '{\"n\": 50}' WHERE id = 3"],
      "event 3 was altered (its hash does not match its content)"),
     (["UPDATE events SET at = '2020-01-01T00:00:00+00:00' WHERE id = 5"],
@@ -58,8 +58,15 @@ def test_an_intact_log_exits_0_with_the_count_and_the_head_hash(app, chained_db)
       " SELECT id + 1, at, actor_type, action, subject_type, detail, hash, hash FROM events"
       " WHERE id = (SELECT max(id) FROM events)"],
      "event {after_last} was altered (its hash does not match its content)"),
+    (["INSERT INTO events (id, at, actor_type, action, subject_type, detail, prev_hash, hash)"
+      " SELECT 0, at, actor_type, action, subject_type, detail, prev_hash, hash FROM events"
+      " WHERE id = 1"],
+     "event 1 is missing (the next event is 0)"),
 ], ids=["edit detail", "edit time", "delete middle", "delete first", "delete and renumber",
-        "reorder", "forge an event"])
+        "reorder", "forge an event", "forge an event before the first"])
+
+
+@TAMPERING
 def test_tampering_through_raw_sqlite_is_detected_naming_the_first_broken_event(
         app, chained_db, database_path, statements, problem):
     problem = problem.format(after_last=last_id(chained_db) + 1)
@@ -67,6 +74,32 @@ def test_tampering_through_raw_sqlite_is_detected_naming_the_first_broken_event(
     result = verify(app)
     assert result.exit_code == 1
     assert f"The audit log has been altered: {problem}." in result.output
+
+
+@TAMPERING
+def test_a_large_log_checked_in_parallel_names_the_same_first_broken_event(
+        app, chained_db, database_path, statements, problem, monkeypatch):
+    """A log of a million events or more is checked in stretches, one process per
+    core; whatever was changed, the report is the one a single pass gives."""
+    monkeypatch.setattr(events, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(events.os, "cpu_count", lambda: 2)
+    problem = problem.format(after_last=last_id(chained_db) + 1)
+    tamper(database_path, *statements)
+    result = verify(app)
+    assert result.exit_code == 1
+    assert f"The audit log has been altered: {problem}." in result.output
+
+
+def test_a_large_intact_log_checked_in_parallel_gives_the_count_and_head_of_one_pass(
+        chained_db, monkeypatch):
+    one_pass = events.verify(chained_db)
+    monkeypatch.setattr(events, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(events.os, "cpu_count", lambda: 3)
+    assert events._verify_in_parallel(chained_db, events.GENESIS_HASH, 1) == (
+        one_pass.count, one_pass.head_hash, None, None)
+    assert events.verify(chained_db) == one_pass
+    after = (2, chained_db.execute("SELECT hash FROM events WHERE id = 2").fetchone()[0])
+    assert events.verify(chained_db, after=after) == one_pass
 
 
 def test_an_attacker_who_recomputes_one_hash_still_breaks_the_next_link(
@@ -138,3 +171,35 @@ def test_verifys_fast_hash_is_exactly_the_recorded_hash(event, prev_hash):
     tampered one)."""
     row = [event[name] for name in events._HASHED_COLUMNS]
     assert events.hash_of_row(prev_hash, *row) == events.event_hash(event, prev_hash)
+
+
+_EVENT = st.fixed_dictionaries({
+    "at": st.text(), "actor_type": st.sampled_from(events.ACTOR_TYPES),
+    "actor_id": st.none() | st.integers(min_value=-2**63, max_value=2**63 - 1),
+    "action": st.text(max_size=3), "subject_type": st.text(max_size=3),
+    "subject_id": st.none() | st.integers(min_value=-2**63, max_value=2**63 - 1),
+    "detail": st.text()})
+
+
+@given(chain=st.lists(_EVENT, min_size=1, max_size=12), first_id=st.integers(1, 2**40),
+       altered=st.data())
+def test_verifys_loop_accepts_exactly_the_chain_record_wrote(chain, first_id, altered):
+    """`audit verify`'s inner loop (`check_rows`) keeps the quoted action, actor and
+    subject types from row to row: over any run of events (repeated and new types,
+    quotes, control characters, emoji, NULL ids) it must accept the hashes `record`
+    wrote, and name the event whose content changed."""
+    rows, prev_hash = [], events.GENESIS_HASH
+    for offset, fields in enumerate(chain):
+        event = {**fields, "id": first_id + offset}
+        digest = events.event_hash(event, prev_hash)
+        rows.append([event[name] for name in events._HASHED_COLUMNS] + [prev_hash, digest])
+        prev_hash = digest
+    assert events.check_rows(rows, events.GENESIS_HASH, first_id) == (
+        first_id + len(chain) - 1, prev_hash, None, None)
+
+    broken = altered.draw(st.integers(0, len(chain) - 1))
+    rows[broken][7] += "!"  # the detail column
+    count, head, problem, broken_id = events.check_rows(rows, events.GENESIS_HASH, first_id)
+    assert (count, broken_id) == (first_id + broken - 1, first_id + broken)
+    assert problem == f"event {first_id + broken} was altered (its hash does not match its content)"
+    assert head == (rows[broken - 1][-1] if broken else events.GENESIS_HASH)

@@ -123,22 +123,19 @@ def test_a_text_an_older_release_left_sending_is_looked_up_not_resent_after_the_
     (here the look-up cannot be made, so it waits for a person) and never resends it."""
     from scheduler.dispatcher import mark_abandoned_sends
     from storage import migrations
-    from storage.connection import connect
+    from tests.harness.database import database_before
 
-    db = connect(str(tmp_path / "old.db"))
-    db.enable_wal()
-    names = [m.name for m in migrations.migrations.pending(db)]
-    migrations.migrations.apply(db, stop_before=names[names.index("m040_send_started"):])
-    db.execute("INSERT INTO users (email, name, role, password_hash, active, created_at)"
-               " VALUES ('sam@example.org', 'Sam', 'worker', 'x', 1, '2026-11-01T10:00:00+00:00')")
-    db.execute("INSERT INTO contacts (preferred_name, phone, key_worker_id, created_at,"
-               " created_by) VALUES ('Alex', '+447911123456', 1, '2026-11-01T10:00:00+00:00', 1)")
-    db.execute("INSERT INTO messages (contact_id, worker_id, body, encoding, characters, parts,"
-               " status, scheduled_for, created_at, updated_at, claimed_at, attempts) VALUES"
-               " (1, 1, 'Hi Alex', 'GSM-7', 7, 1, 'sending', '2026-11-30T10:00:00+00:00',"
-               " '2026-11-30T09:00:00+00:00', '2026-11-30T10:00:01+00:00',"
-               " '2026-11-30T10:00:01+00:00', 1)")
-    db.conn.commit()
+    db = database_before(
+        str(tmp_path / "old.db"), "m040_send_started",
+        "INSERT INTO users (email, name, role, password_hash, active, created_at)"
+        " VALUES ('sam@example.org', 'Sam', 'worker', 'x', 1, '2026-11-01T10:00:00+00:00')",
+        "INSERT INTO contacts (preferred_name, phone, key_worker_id, created_at,"
+        " created_by) VALUES ('Alex', '+447911123456', 1, '2026-11-01T10:00:00+00:00', 1)",
+        "INSERT INTO messages (contact_id, worker_id, body, encoding, characters, parts,"
+        " status, scheduled_for, created_at, updated_at, claimed_at, attempts) VALUES"
+        " (1, 1, 'Hi Alex', 'GSM-7', 7, 1, 'sending', '2026-11-30T10:00:00+00:00',"
+        " '2026-11-30T09:00:00+00:00', '2026-11-30T10:00:01+00:00',"
+        " '2026-11-30T10:00:01+00:00', 1)")
     migrations.upgrade(db)
     [row] = db.query("SELECT status, send_started_at FROM messages")
     assert row == {"status": "sending", "send_started_at": "2026-11-30T10:00:01+00:00"}

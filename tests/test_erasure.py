@@ -159,20 +159,17 @@ def test_a_reveal_reason_typed_before_the_upgrade_becomes_an_erasable_note(tmp_p
     reason becomes "other"), so erasing the person removes it."""
     from actions.people import erase_person
     from storage import migrations
-    from storage.connection import connect
+    from tests.harness.database import database_before
 
-    db = connect(str(tmp_path / "old.db"))
-    db.enable_wal()
-    names = [m.name for m in migrations.migrations.pending(db)]
-    migrations.migrations.apply(db, stop_before=names[names.index("m012_number_reveal_notes"):])
-    db.execute("INSERT INTO users (email, name, role, password_hash, active, created_at)"
-               " VALUES ('kay@example.org', 'Kay', 'admin', 'x', 1, '2026-11-01T10:00:00+00:00')")
-    db.execute("INSERT INTO contacts (preferred_name, phone, key_worker_id, created_at,"
-               " created_by) VALUES ('Alex', '+447911123456', 1, '2026-11-01T10:00:00+00:00', 1)")
-    db.execute("INSERT INTO number_reveals (contact_id, revealed_by, reason, revealed_at)"
-               " VALUES (1, 1, 'Alex is staying at the Bridge Street hostel now',"
-               " '2026-11-02T10:00:00+00:00')")
-    db.conn.commit()
+    db = database_before(
+        str(tmp_path / "old.db"), "m012_number_reveal_notes",
+        "INSERT INTO users (email, name, role, password_hash, active, created_at)"
+        " VALUES ('kay@example.org', 'Kay', 'admin', 'x', 1, '2026-11-01T10:00:00+00:00')",
+        "INSERT INTO contacts (preferred_name, phone, key_worker_id, created_at,"
+        " created_by) VALUES ('Alex', '+447911123456', 1, '2026-11-01T10:00:00+00:00', 1)",
+        "INSERT INTO number_reveals (contact_id, revealed_by, reason, revealed_at)"
+        " VALUES (1, 1, 'Alex is staying at the Bridge Street hostel now',"
+        " '2026-11-02T10:00:00+00:00')")
     migrations.upgrade(db)
     assert [r["reason"] for r in db.query("SELECT reason FROM number_reveals")] == ["other"]
     assert [r["note"] for r in db.query("SELECT note FROM number_reveal_notes")] == [

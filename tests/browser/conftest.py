@@ -33,6 +33,14 @@ def live_server(app_config, user_ids):
     server.stop()
 
 
+@pytest.fixture
+def server(live_server):
+    """The live server as the public address: Twilio signs the public URL, so
+    webhooks sent to it are signed for it."""
+    live_server.app.config["PUBLIC_BASE_URL"] = live_server.url
+    return live_server
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from storage import messages
 from tests.browser.conftest import add_person, log_in
-from tests.browser.test_browser_replies import assert_accessible, server, twilio_sends  # noqa: F401
+from tests.browser.test_browser_replies import assert_accessible, twilio_sends
 from tests.harness.database import ACCOUNTS, PASSWORD
 from tests.harness.twilio_signing import TEST_AUTH_TOKEN
 

@@ -16,13 +16,6 @@ def app_config(app_config):
     return {**app_config, "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN}
 
 
-@pytest.fixture
-def server(live_server):
-    """Twilio signs the public URL: here the live server is the public address."""
-    live_server.app.config["PUBLIC_BASE_URL"] = live_server.url
-    return live_server
-
-
 def twilio_sends(server, body, sid, from_number="+447911123456"):
     """POST a signed inbound text to the live server, as Twilio would."""
     url = f"{server.url}/webhooks/twilio/inbound"

@@ -16,12 +16,6 @@ def app_config(app_config):
     return {**app_config, "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN}
 
 
-@pytest.fixture
-def server(live_server):
-    live_server.app.config["PUBLIC_BASE_URL"] = live_server.url
-    return live_server
-
-
 def test_the_dashboard_and_the_message_page_change_without_a_reload(page, server):
     log_in(page, server)
     add_alex(page, server)

@@ -25,12 +25,6 @@ def app_config(app_config):
     return {**app_config, "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN}
 
 
-@pytest.fixture
-def server(live_server):
-    live_server.app.config["PUBLIC_BASE_URL"] = live_server.url
-    return live_server
-
-
 def assert_accessible(page, name):
     results = axe.run(page)
     assert results.violations_count == 0, f"{name}:\n{results.generate_report()}"

@@ -2,9 +2,12 @@
 
 `prepare_database` makes the app's database (migrated, one account per role, all with
 `PASSWORD`, the starter library proposed and approved by the test reviewer); `make_database` a light one with one worker, for
-the dispatcher; `add_person` and `add_message` fill it. The `*_problems` functions
+the dispatcher; `add_person` and `add_message` fill it; `fresh_database` and
+`insert_in_batches` start the benchmarks' large ones; `database_before` is one as an
+older release left it. The `*_problems` functions
 return the broken invariants as sentences (an empty list when all is well).
 """
+import itertools
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +33,39 @@ SETUP_REVIEWER = ("setup-reviewer@example.org", "Set-up Reviewer")
 PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
 # A Wednesday in November, 11:00 in London (UTC+0): inside the default window.
 NOON_ISH = datetime(2026, 11, 25, 11, 0, tzinfo=timezone.utc)
+
+
+def fresh_database(path):
+    """A new, migrated database at `path` (any old file and its WAL removed) with the
+    starter library and no accounts, open: where the benchmarks build their data."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    prepare_database(path, accounts={})
+    return connect(path)
+
+
+def insert_in_batches(db, table, rows, size=20_000, progress=None):
+    """Insert generated rows `size` at a time (a benchmark's millions never sit in
+    memory at once); `progress(n)` is told each batch's length."""
+    rows = iter(rows)
+    while batch := list(itertools.islice(rows, size)):
+        db.table(table).insert_all(batch, batch_size=size)
+        if progress is not None:
+            progress(len(batch))
+
+
+def database_before(path, migration, *statements):
+    """A database as an older release left it: migrated up to (not including)
+    `migration`, then `statements` (that release's rows) run and committed. Call
+    `migrations.upgrade(db)` on it to test the upgrade."""
+    db = connect(path)
+    db.enable_wal()
+    names = [step.name for step in migrations.migrations.pending(db)]
+    migrations.migrations.apply(db, stop_before=names[names.index(migration):])
+    for statement in statements:
+        db.execute(statement)
+    db.conn.commit()
+    return db
 
 
 def prepare_database(path, accounts=ACCOUNTS):
