@@ -437,6 +437,23 @@ CHECKS = (blame, demands, hidden_demands, question_with_no_reply, keyword_answer
 CHECKS_WITHOUT_WORDS = (keyword_answer, service_named, length, links, left_to_fill, non_gsm)
 
 
+# The checks on what a worker typed themselves, which may be in English whatever the
+# text's language: their own line goes into a Welsh text exactly as typed.
+WORDS_ONLY = (blame, demands, hidden_demands, deadlines, sensitive_words, intimate)
+
+
+def check_own_line(line, context=Context(), *, language=ENGLISH):
+    """The word checks on the worker's own line in English as well as in `language`
+    (a line typed in English inside a Welsh text is still checked)."""
+    findings = []
+    for code in dict.fromkeys((ENGLISH, language)):
+        words = WORDS.get(code)
+        if words is not None and line.strip():
+            findings.extend(finding for check in WORDS_ONLY
+                            for finding in check(line, context, words))
+    return list(dict.fromkeys(findings))
+
+
 def not_checked(language):
     return Finding("language-not-checked",
                    f"Mend cannot check text in {name_of(language)} for blame, demands or "

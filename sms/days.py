@@ -27,6 +27,7 @@ _WORDS = {
 _POLISH_ON = {0: "w poniedziałek", 1: "we wtorek", 2: "w środę", 3: "w czwartek",
               4: "w piątek", 5: "w sobotę", 6: "w niedzielę"}
 WITHIN_A_WEEK = 6  # days back that "on Tuesday" names without a date
+LONGEST_AGO = 90  # days: as far back as a repair may start; further is likely a typo
 
 LANGUAGES = tuple(_WORDS)
 
@@ -47,6 +48,12 @@ def _weekday(day, language):
         return _POLISH_ON[day.weekday()]
     name = format_date(day, "EEEE", locale=language)
     return name[0].lower() + name[1:] if language == "cy" else name
+
+
+def on_weekday(day, language="en"):
+    """"on Tuesday" as `language` says it before a date: "ddydd Mawrth", "we wtorek",
+    "marți", "يوم الثلاثاء" (also used for meeting times, `scheduling.format_meeting`)."""
+    return _WORDS[language][2].format(weekday=_weekday(day, language))
 
 
 def day_phrase(happened, arrives, zone, language="en"):
@@ -70,8 +77,9 @@ def day_phrase(happened, arrives, zone, language="en"):
     weekday = _weekday(happened_on, language)
     if days_back <= WITHIN_A_WEEK:
         return on_weekday.format(weekday=weekday)
-    return on_date.format(weekday=weekday,
-                          date=format_date(happened_on, "d MMMM", locale=language))
+    # another year is named, so a date typed with last year's number reads as what it is
+    shape = "d MMMM" if happened_on.year == arrives_on.year else "d MMMM y"
+    return on_date.format(weekday=weekday, date=format_date(happened_on, shape, locale=language))
 
 
 def written_for(arrives, zone):

@@ -15,6 +15,7 @@ import hashlib
 import tomllib
 import unicodedata
 from collections import Counter
+from datetime import datetime, timezone
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from . import checks, encoding
 from .languages import ENGLISH, LANGUAGES, WELSH, bilingual, name_of
 from .rendering import (PLACEHOLDERS, BadTemplate, is_old_format, plain_placeholders,
                         render_text)
+from .scheduling import format_meeting
 
 REQUIRED_FIELDS = ("id", "title", "situation", "strategy", "when_to_use", "body",
                    "drafted_by")
@@ -87,14 +89,16 @@ TYPICAL_PERSONAL = "I hope the week has been kind to you."
 REQUIRED_PLACEHOLDERS = ("name", "worker")
 # The same in each language: a meeting time as the person would read it there, and a
 # personal line of about the same length as the English one.
+# The typical meeting, Tuesday 3 December at 2pm, written as each language's texts get it.
+TYPICAL_MEETING = datetime(2024, 12, 3, 14, 0, tzinfo=timezone.utc)
 TYPICAL_IN = {
-    "cy": {"next_meeting": "ddydd Mawrth 3 Rhagfyr am 2pm",
+    "cy": {"next_meeting": format_meeting(TYPICAL_MEETING, "UTC", "cy"),
            "personal": "Gobeithio bod yr wythnos wedi bod yn garedig wrthoch chi."},
-    "pl": {"next_meeting": "we wtorek 3 grudnia o 14:00",
+    "pl": {"next_meeting": format_meeting(TYPICAL_MEETING, "UTC", "pl"),
            "personal": "Mam nadzieję, że ten tydzień był dla Ciebie dobry."},
-    "ro": {"next_meeting": "marți, 3 decembrie, la ora 14:00",
+    "ro": {"next_meeting": format_meeting(TYPICAL_MEETING, "UTC", "ro"),
            "personal": "Sper că săptămâna a fost bună cu tine."},
-    "ar": {"next_meeting": "يوم الثلاثاء 3 ديسمبر الساعة 2 ظهرًا",
+    "ar": {"next_meeting": format_meeting(TYPICAL_MEETING, "UTC", "ar"),
            "personal": "أتمنى أن يكون أسبوعك طيبًا."},
 }
 

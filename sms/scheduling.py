@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 
-from . import send_window
+from . import days, send_window
 
 MAX_DAYS_AHEAD = 30
 QUICK_CHOICES = {
@@ -132,27 +132,31 @@ def check_time(moment, now, zone, window, *, service_window=None, safe_hours=Non
     return SendTime(None, problem, send_window.next_allowed(moment, zone, window))
 
 
-# The word for "at" before a time, which CLDR does not give, per language Mend ships
-# (machine-assisted: a fluent reviewer checks it with the language's first templates).
-_AT = {"cy": "am", "pl": "o", "ro": "la", "ar": "في الساعة"}
+# The words around a meeting time, which CLDR does not give, per language Mend ships
+# (machine-assisted: a fluent reviewer checks them with the language's first templates):
+# {on} is "on Tuesday" as the language says it (`days.on_weekday`: "ddydd Mawrth",
+# "we wtorek"), {date} "3 Rhagfyr", {time} the clock.
+_MEETING = {"cy": "{on} {date} am {time}", "pl": "{on} {date} o {time}",
+            "ro": "{on}, {date}, la ora {time}", "ar": "{on} {date} الساعة {time}"}
 # Welsh writes the clock as English does ("am 2pm"); noon and midnight in words.
 _WELSH_CLOCK = {"noon": "hanner dydd", "midnight": "hanner nos"}
 
 
 def format_meeting(moment, zone, language="en"):
-    """'Tuesday 3 December at 2pm' (or 2:30pm), in the service's zone; in another
-    language with Babel's (CLDR) weekday and month names and the language's clock:
-    'dydd Iau 3 Rhagfyr am 2pm', 'czwartek 3 grudnia o 14:00'."""
+    """'Tuesday 3 December at 2pm' (or 2:30pm), in the service's zone (an English
+    template says "on {next_meeting}"); in another language the whole phrase, with
+    Babel's (CLDR) weekday and month names and the language's clock: 'ddydd Iau 3
+    Rhagfyr am 2pm', 'w czwartek 3 grudnia o 14:00'."""
     local = moment.astimezone(ZoneInfo(zone))
-    if language == "en" or language not in _AT:
+    if language == "en" or language not in _MEETING:
         return f"{local:%A} {local.day} {local:%B} at {clock(local)}"
-    day = format_date(local, "EEEE d MMMM", locale=language)
     if language == "cy":
-        day = day[0].lower() + day[1:]  # "dydd Iau": a weekday is lower case mid-sentence
         time_text = _WELSH_CLOCK.get(clock(local), clock(local))
     else:
         time_text = format_time(local, "short", locale=language)
-    return f"{day} {_AT[language]} {time_text}"
+    return _MEETING[language].format(on=days.on_weekday(local.date(), language),
+                                     date=format_date(local, "d MMMM", locale=language),
+                                     time=time_text)
 
 
 def clock(local):

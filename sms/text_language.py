@@ -73,16 +73,20 @@ def plan(person_language, available, *, choice=AS_PLANNED, welsh_standards=False
     wanted = wanted_languages(person_language, welsh_standards=welsh_standards,
                               welsh_first=welsh_first)
     pair = bilingual_order(welsh_first)
+    missing = tuple(code for code in wanted if code not in available)
+    if not missing:  # a choice only ever stands in for a version that is missing
+        return Plan(wanted, wanted)
+    # Welsh and English together only where the service texts in Welsh (Standards
+    # mode) or they chose Welsh; never offered to someone who reads Polish otherwise.
+    welsh_wanted = WELSH in wanted or welsh_standards
     options = tuple(option for option, languages in (
         (ENGLISH_ONLY, (ENGLISH,)), (BILINGUAL, pair))
-        if set(languages) <= set(available) and languages != wanted)
-    if choice == ENGLISH_ONLY and ENGLISH in available:
+        if set(languages) <= set(available) and languages != wanted
+        and (option != BILINGUAL or welsh_wanted))
+    if choice == ENGLISH_ONLY and ENGLISH_ONLY in options:
         return Plan(wanted, (ENGLISH,))
-    if choice == BILINGUAL and set(pair) <= set(available):
+    if choice == BILINGUAL and BILINGUAL in options:
         return Plan(wanted, pair)
-    missing = tuple(code for code in wanted if code not in available)
-    if not missing:
-        return Plan(wanted, wanted)
     return Plan(wanted, missing=missing, options=options, problem=(
         f"“{title}” has no approved {spoken(missing)} version yet, and their texts go in "
         f"{spoken(wanted)}. Choose: " + ", ".join(

@@ -43,6 +43,7 @@ def utc(*parts):
     (utc(2026, 11, 29, 15, 0), utc(2026, 12, 1, 9, 0), "on Sunday"),
     (utc(2026, 11, 25, 15, 0), utc(2026, 12, 1, 9, 0), "on Wednesday"),
     (utc(2026, 11, 24, 15, 0), utc(2026, 12, 1, 9, 0), "on Tuesday 24 November"),
+    (utc(2026, 12, 29, 15, 0), utc(2027, 1, 6, 9, 0), "on Tuesday 29 December 2026"),
 ])
 def test_the_day_is_written_from_the_dates_on_the_services_clock(happened, arrives, words):
     assert day_phrase(happened, arrives, LONDON) == words
@@ -141,11 +142,17 @@ def test_the_date_it_happened_is_asked_for_when_the_template_uses_it(app, db, da
             "happened_on": "2026-12-05", "when": "now"}, page="/compose/").get_json()
         unreadable = compose(worker, alex, day_version, action="review",
                              happened_on="2026-02-30").get_data(as_text=True)
+        last_year = post_form(worker, "/compose/preview", {
+            "contact_id": alex, "template_version_id": day_version,
+            "happened_on": "2025-12-01", "when": "now"}, page="/compose/").get_json()
     assert missing["errors"] == {"happened_on": ["Fill in the date it happened: this "
                                                  "template uses it."]}
     assert later["errors"] == {"happened_on": ["That date is after the text would arrive. "
                                                "Choose the day it happened."]}
     assert "That date could not be read. Choose it again." in unreadable
+    assert last_year["errors"] == {"happened_on": [
+        "That date is more than 90 days before the text arrives. Check the year, or "
+        "choose a template that names no day."]}
     assert messages.for_contact(db, alex) == []
 
 

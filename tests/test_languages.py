@@ -177,16 +177,16 @@ def test_the_meeting_time_is_written_in_each_versions_language(app, db, user_ids
     alex = person(worker)
     page = text_of(compose(worker, alex, english_version(db, "still-here-next-meeting"),
                            next_meeting_at="2026-12-03T14:00"))
-    assert "Welwn ni chi dydd Iau 3 Rhagfyr am 2pm." in page
+    assert "Welwn ni chi ddydd Iau 3 Rhagfyr am 2pm." in page
     assert "Thursday 3 December at 2pm" in page
 
 
 @pytest.mark.parametrize("language, text", [
     ("en", "Thursday 3 December at 2pm"),
-    ("cy", "dydd Iau 3 Rhagfyr am 2pm"),
-    ("pl", "czwartek 3 grudnia o 14:00"),
-    ("ro", "joi 3 decembrie la 14:00"),
-    ("ar", "الخميس 3 ديسمبر في الساعة 2:00 م"),
+    ("cy", "ddydd Iau 3 Rhagfyr am 2pm"),
+    ("pl", "w czwartek 3 grudnia o 14:00"),
+    ("ro", "joi, 3 decembrie, la ora 14:00"),
+    ("ar", "يوم الخميس 3 ديسمبر الساعة 2:00 م"),
 ])
 def test_meeting_times_use_babels_names_in_the_texts_language(language, text):
     assert format_meeting(datetime(2026, 12, 3, 14, 0, tzinfo=timezone.utc), "Europe/London",
@@ -195,7 +195,7 @@ def test_meeting_times_use_babels_names_in_the_texts_language(language, text):
 
 def test_noon_and_midnight_stay_words_in_welsh():
     at = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
-    assert format_meeting(at, "Europe/London", "cy") == "dydd Iau 3 Rhagfyr am hanner dydd"
+    assert format_meeting(at, "Europe/London", "cy") == "ddydd Iau 3 Rhagfyr am hanner dydd"
     assert format_meeting(at.replace(hour=0), "Europe/London", "en") == \
         "Thursday 3 December at midnight"
 
@@ -228,7 +228,15 @@ def test_the_worker_can_send_welsh_and_english_where_the_template_has_both(app, 
     alex = person(worker, language="ro")
     page = text_of(compose(worker, alex, english_version(db)))
     assert ("has no approved Romanian (română) version yet, and their texts go in Romanian "
-            "(română). Choose: send the English version, send it in Welsh and English, or ask "
+            "(română). Choose: send the English version, or ask a reviewer for the Romanian "
+            "(română) version.") in page  # outside Standards mode: no Welsh for them
+    ignored = post_form(worker, "/compose/preview", {
+        "contact_id": alex, "template_version_id": english_version(db), "when": "now",
+        "language_choice": "bilingual"}, page="/compose/").get_json()
+    assert ignored["body"] is None  # a choice that was not offered is not taken
+    app.config.update(WELSH_LANGUAGE_STANDARDS=True)
+    page = text_of(compose(worker, alex, english_version(db)))
+    assert ("Choose: send the English version, send it in Welsh and English, or ask "
             "a reviewer for the Romanian (română) version.") in page
     shown = schedule(worker, alex, english_version(db), language_choice="bilingual")
     assert shown == WELSH_TEXT + "\n\n" + ENGLISH_TEXT
@@ -430,3 +438,25 @@ def test_a_new_english_version_while_translations_wait_compares_with_the_english
     usable = sms_templates.usable_languages(db, "door-stays-open")
     assert set(usable) == {"en"}  # the waiting translations are not in use
     assert usable["en"]["body"] == body
+
+
+def test_a_choice_left_from_another_template_never_overrides_their_language(app, db, user_ids):
+    approve_welsh(db, user_ids)
+    worker = client_for(app, "worker")
+    alex = person(worker, language="cy")
+    shown = schedule(worker, alex, english_version(db), language_choice="en")
+    assert shown == WELSH_TEXT
+    assert messages.for_contact(db, alex)[0]["language"] == "cy"
+
+
+def test_an_english_line_inside_a_welsh_text_is_still_checked(app, db, user_ids):
+    approve_welsh(db, user_ids)
+    worker = client_for(app, "worker")
+    alex = person(worker, language="cy")
+    body = post_form(worker, "/compose/preview", {
+        "contact_id": alex, "template_version_id": english_version(db), "when": "now",
+        "personal": "You need to calm down, the police were called."},
+        page="/compose/").get_json()
+    assert "You need to calm down" in body["body"]  # it goes in as typed...
+    codes = {warning["code"] for warning in body["warnings"]}
+    assert {"blame", "privacy"} <= codes  # ...and the English lists still read it

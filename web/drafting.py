@@ -191,9 +191,14 @@ def render_for(form, contact, versions, rules, arrives=None):
     personal_in = ENGLISH if len(versions) > 1 and ENGLISH in languages else languages[0]
     arrives = arrives or utc_now()
     happened = happened_on(form) if uses_day(versions) else None
-    if happened is not None and happened > days.local_day(arrives, rules.zone):
+    arrival_day = days.local_day(arrives, rules.zone)
+    if happened is not None and happened > arrival_day:
         form.happened_on.errors.append(
             "That date is after the text would arrive. Choose the day it happened.")
+    elif happened is not None and (arrival_day - happened).days > days.LONGEST_AGO:
+        form.happened_on.errors.append(
+            f"That date is more than {days.LONGEST_AGO} days before the text arrives. "
+            "Check the year, or choose a template that names no day.")
 
     def values_for(language):
         return {"name": contact["preferred_name"], "worker": current_user.first_name,
@@ -259,14 +264,18 @@ def choose_send_time(form, contact, rules):
     return result
 
 
-def warnings_for(contact, parts, rules):
+def warnings_for(contact, parts, rules, personal=""):
     """The same checks a template passed, now on the text with the worker's words: each
     language's part with that language's checks (never the English lists on Welsh)."""
     context = checks.Context(worker=current_user.first_name, service_name=rules.name,
                              service_allowed=bool(contact["ok_to_name_service"]))
-    return [finding for language, part in parts
-            for finding in checks.check_text(part.body, context, name=contact["preferred_name"],
-                                             language=language)]
+    findings = [finding for language, part in parts
+                for finding in checks.check_text(part.body, context,
+                                                 name=contact["preferred_name"],
+                                                 language=language)]
+    if any(language != ENGLISH for language, _ in parts):  # their own line, in any case
+        findings += checks.check_own_line(personal or "", context, language=parts[0][0])
+    return findings
 
 
 def bilingual_length(parts, rendered):
@@ -343,7 +352,7 @@ def build_draft(db, form, *, contact=None, with_time=False):
                           f"{arrival_day:%A} {arrival_day.day} {arrival_day:%B}. If the "
                           "time changes, Mend writes it again.")
     draft.warnings = [warning.as_dict() for warning in [
-        *dict.fromkeys(warnings_for(contact, parts, rules)),
+        *dict.fromkeys(warnings_for(contact, parts, rules, form.personal.data)),
         *bilingual_length(parts, rendered),
         *personal_day_warnings(form.personal.data, arrives, rules.zone)]]
     draft.meeting_at = scheduling.parse_local(form.next_meeting_at.data, rules.zone) if (

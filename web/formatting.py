@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from sms.languages import name_of
+from sms.checks import notes_for
 from sms.reply_language import language_of
 from sms.labels import (CONSENT_METHOD_LABELS, CONSENT_STATE_LABELS, STATUS_LABELS,
                         outcome_sentence)
@@ -49,7 +49,7 @@ def init_app(app):
     app.add_template_filter(language_of, "reads_as")
     app.add_template_filter(name_of, "language_name")
     app.add_template_filter(outcome_sentence, "outcome")
-    app.add_template_filter(name_of, "language_name")
+    app.add_template_global(notes_for, "language_notes")
     app.add_template_filter(direction, "language_dir")
     app.add_template_filter(
         lambda stored: " and ".join(name_of(code) for code in (stored or "en").split("+")),
