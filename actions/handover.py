@@ -18,7 +18,7 @@ from storage import contacts, events, inbound, messages, repairs, team, users
 from storage.connection import from_db_time, utc_now, write_transaction
 
 from . import repair_links
-from .out_of_hours import first_name, usable_version
+from .out_of_hours import first_name, mend_text, store_mend_text, usable_version
 
 RE_SIGN = "re_sign"
 CANCEL = "cancel"
@@ -121,23 +121,14 @@ def _move_texts(db, contact, result, *, scheduled, cancel_reason, old, new, user
 
 def _moving_on_text(db, contact, *, old, new, user_id, service):
     """Schedule the reviewed "I am moving on" text from the outgoing worker."""
-    version = usable_version(db, team_rules.MOVING_ON_TEMPLATE)
-    rendered = render_text(version["body"], {
+    text = mend_text(db, team_rules.MOVING_ON_TEMPLATE, contact, service, {
         "name": contact["preferred_name"], "worker": first_name(old["name"]),
         "new_worker": first_name(new["name"]), "service": service.name_for(contact)})
     send_at = rules.first_allowed_time(contact, now=utc_now(), zone=service.zone,
                                        service_window=service.window)
-    message_id = messages.create(
-        db, contact_id=contact["id"], worker_id=old["id"], template_version_id=version["id"],
-        body=rendered.body, encoding=rendered.encoding, characters=rendered.characters,
-        parts=rendered.parts, warnings=[], scheduled_for=send_at, purpose="handover")
-    events.record(db, action="message.scheduled", subject_type="message",
-                  subject_id=message_id, actor_type="user", actor_id=user_id,
-                  detail={"purpose": "handover", "template_version_id": version["id"],
-                          "template_id": version["template_id"], "version": version["version"],
-                          "parts": rendered.parts,
-                          "scheduled_for": send_at.isoformat(timespec="seconds")})
-    return message_id
+    return store_mend_text(db, text, contact_id=contact["id"], worker_id=old["id"],
+                           send_at=send_at, purpose="handover", actor_type="user",
+                           actor_id=user_id)
 
 
 def notice_problem(db, contact, service):

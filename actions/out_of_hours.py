@@ -8,9 +8,13 @@ it, it is in the audit log and in the person's thread.
 """
 import logging
 
+from dataclasses import dataclass
+
 from sms import people as rules
 from sms import team as team_rules
-from sms.rendering import BadTemplate, MissingFields, render_text
+from sms import text_language
+from sms.languages import ENGLISH
+from sms.rendering import BadTemplate, MissingFields
 from storage import events, messages, sms_templates, team, users
 from storage.connection import from_db_time, utc_now
 
@@ -40,29 +44,66 @@ def reply_if_closed(db, contact, *, kind, received_at, service, now=None, possib
         received_at=received_at, zone=service.zone, hours=service.hours,
         first_allowed=rules.first_allowed_time(contact, now=now, zone=service.zone,
                                                service_window=service.window))
-    version = usable_version(db, team_rules.OUT_OF_HOURS_TEMPLATE)
-    if send_at is None or version is None:
-        log.info("no out-of-hours reply: %s", "no approved template" if version is None
-                 else "it could not go before the team is back")
+    if send_at is None or usable_version(db, team_rules.OUT_OF_HOURS_TEMPLATE) is None:
+        log.info("no out-of-hours reply: %s", "it could not go before the team is back"
+                 if send_at is not None else "no approved template")
         return None
     worker = users.get(db, contact["key_worker_id"])
     try:
-        rendered = render_text(version["body"], {
+        text = mend_text(db, team_rules.OUT_OF_HOURS_TEMPLATE, contact, service, {
             "name": contact["preferred_name"], "worker": first_name(worker["name"]),
             "service": service.name_for(contact)})
     except (BadTemplate, MissingFields):
         log.warning("the out-of-hours template cannot be rendered; no auto-reply")
         return None
+    message_id = store_mend_text(db, text, contact_id=contact["id"], worker_id=worker["id"],
+                                 send_at=send_at, purpose="out_of_hours", actor_type="system")
+    return message_id
+
+
+@dataclass(frozen=True)
+class MendText:
+    """A text Mend sends itself, in the person's language: its versions (one, or Welsh
+    and English), the counted text and the languages it went in."""
+    versions: list
+    rendered: object
+    languages: tuple
+
+
+def mend_text(db, template_id, contact, service, values):
+    """The text for a template Mend sends itself, in the person's language under the
+    rule compose follows (in Welsh Language Standards mode, Welsh and English for a
+    person not asked yet); in English when no approved version in their language exists
+    yet (the audit event says which language it went in). Raises BadTemplate or
+    MissingFields like `render_text`."""
+    available = sms_templates.usable_languages(db, template_id)
+    plan = text_language.plan(contact.get("language"), available,
+                              welsh_standards=service.welsh_standards,
+                              welsh_first=service.welsh_first)
+    languages = plan.languages or ((ENGLISH,) if ENGLISH in available else ())
+    if not languages:
+        raise BadTemplate(f"no approved version of {template_id}")
+    versions = [available[code] for code in languages]
+    rendered = text_language.render_languages(
+        [(version["language"], version["body"]) for version in versions], lambda _: values)
+    return MendText(versions, rendered, tuple(languages))
+
+
+def store_mend_text(db, text, *, contact_id, worker_id, send_at, purpose, actor_type,
+                    actor_id=None):
+    """Store a `MendText` as a scheduled text with its event; returns its id."""
+    version, rendered = text.versions[0], text.rendered
     message_id = messages.create(
-        db, contact_id=contact["id"], worker_id=worker["id"],
-        template_version_id=version["id"], body=rendered.body, encoding=rendered.encoding,
-        characters=rendered.characters, parts=rendered.parts, warnings=[],
-        scheduled_for=send_at, purpose="out_of_hours")
+        db, contact_id=contact_id, worker_id=worker_id, template_version_id=version["id"],
+        body=rendered.body, encoding=rendered.encoding, characters=rendered.characters,
+        parts=rendered.parts, warnings=[], scheduled_for=send_at, purpose=purpose,
+        language=text_language.stored_as(text.languages),
+        other_version_id=text.versions[1]["id"] if len(text.versions) > 1 else None)
     events.record(db, action="message.scheduled", subject_type="message",
-                  subject_id=message_id, actor_type="system",
-                  detail={"purpose": "out_of_hours", "template_version_id": version["id"],
+                  subject_id=message_id, actor_type=actor_type, actor_id=actor_id,
+                  detail={"purpose": purpose, "template_version_id": version["id"],
                           "template_id": version["template_id"], "version": version["version"],
-                          "parts": rendered.parts,
+                          "parts": rendered.parts, "language": "+".join(text.languages),
                           "scheduled_for": send_at.isoformat(timespec="seconds")})
     return message_id
 

@@ -6,9 +6,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 
+from actions import templates as template_workflows
 from scheduler.dispatcher import dispatch_due
-from storage import events, messages
-from tests.harness.database import add_person
+from sms.library import read_library
+from storage import events, messages, sms_templates
+from tests.harness.database import ROOT, add_person
 from tests.harness.delivery import settings
 from tests.harness.twilio_signing import TEST_AUTH_TOKEN, TEST_PUBLIC_BASE_URL, post_signed
 from tests.test_inbound_webhook import visible_text
@@ -150,3 +152,27 @@ def test_a_retry_of_the_same_webhook_makes_no_second_auto_reply(client, db, alex
     text_at(client, SATURDAY_11, "Are you there?", 1)
     assert len(auto_replies(db)) == 1
     assert len(messages.for_contact(db, alex)) == 1
+
+
+def test_the_auto_reply_goes_in_their_language_once_a_fluent_reviewer_approved_it(
+        client, db, user_ids, alex):
+    """A Welsh reply gets the Welsh auto-reply; until a reviewer who reads Welsh has
+    approved it, the English one goes and the audit event says so."""
+    db.execute("UPDATE contacts SET language = 'cy' WHERE id = ?", [alex])
+    text_at(client, SATURDAY_11, "Helo?", 1)
+    [english] = auto_replies(db)
+    assert english["body"].startswith("Hi Alex, it's Sam.")
+    assert events.for_subject(db, "message", english["id"])[0]["detail"]["language"] == "en"
+
+    welsh_files = [t for t in read_library(ROOT / "templates_sms")[0]
+                   if t["id"] == "out-of-hours-reply" and t["language"] == "cy"]
+    template_workflows.load_library(db, welsh_files)
+    db.execute("UPDATE users SET languages = 'en,cy' WHERE id = ?", [user_ids["reviewer"]])
+    draft = sms_templates.pending_draft(db, "out-of-hours-reply", "cy")
+    assert template_workflows.review_version(db, draft, status="approved", note="Darllenais.",
+                                             reviewer_id=user_ids["reviewer"],
+                                             reviewer_name="Rita Reviewer")
+    text_at(client, SATURDAY_11 + timedelta(hours=25), "Helo eto?", 2)
+    welsh = auto_replies(db)[-1]
+    assert welsh["body"].startswith("Helo Alex") and welsh["language"] == "cy"
+    assert "automatic reply" not in welsh["body"]
