@@ -141,13 +141,16 @@ def next_meeting_text(form, zone, language=ENGLISH):
     return scheduling.format_meeting(moment, zone, language)
 
 
-def arrival_for(form, contact, rules):
-    """When the text is due to arrive, as the form chooses it now (UTC), or None when
-    the chosen time cannot be read yet (the time's own check says why)."""
+def resolve_time(form, contact, rules):
+    """The moment the form's "When should it go?" means (UTC), or (None, problem)."""
     window = people.window_for(contact, rules.window)
-    moment, _ = scheduling.resolve(form.when.data, form.send_at_local.data, utc_now(),
-                                   rules.zone, window or rules.window, rules.morning)
-    return moment
+    return scheduling.resolve(form.when.data, form.send_at_local.data, utc_now(),
+                              rules.zone, window or rules.window, rules.morning)
+
+
+def spoken_day(day):
+    """A date as a worker reads it: "Wednesday 2 December"."""
+    return f"{day:%A} {day.day} {day:%B}"
 
 
 def happened_on(form):
@@ -182,14 +185,13 @@ def uses_day(versions):
     return any("day" in placeholders_in(version["body"]) for version in versions)
 
 
-def render_for(form, contact, versions, rules, arrives=None):
+def render_for(form, contact, versions, rules, arrives):
     """Render the text for a text arriving at `arrives`, one version per language in
     order (a bilingual text holds the worker's own line once, in the English part):
     [(language, counted part)] (`text_language.joined` makes the one text sent). A
     missing field becomes an error naming it. None on error."""
     languages = [version["language"] for version in versions]
     personal_in = ENGLISH if len(versions) > 1 and ENGLISH in languages else languages[0]
-    arrives = arrives or utc_now()
     happened = happened_on(form) if uses_day(versions) else None
     arrival_day = days.local_day(arrives, rules.zone)
     if happened is not None and happened > arrival_day:
@@ -249,8 +251,7 @@ def choose_send_time(form, contact, rules):
     """The send time; a problem goes on the field the worker can see and change: the
     date and time when "Choose a date and time" is chosen, else the choice itself."""
     window = people.window_for(contact, rules.window)
-    moment, problem = scheduling.resolve(form.when.data, form.send_at_local.data, utc_now(),
-                                         rules.zone, window or rules.window, rules.morning)
+    moment, problem = resolve_time(form, contact, rules)
     target = form.send_at_local if form.when.data == "at" else form.when
     if problem:
         target.errors.append(problem)
@@ -291,12 +292,12 @@ def bilingual_length(parts, rendered):
 def personal_day_warnings(personal, arrives, zone):
     """A day named in the worker's own line, for a text that arrives on another date
     than today: "today" written now may be wrong when it lands."""
-    arrival_day = days.local_day(arrives or utc_now(), zone)
+    arrival_day = days.local_day(arrives, zone)
     if arrival_day == days.local_day(utc_now(), zone):
         return []
     return [checks.Finding("names-a-day", f"Your line says “{phrase}”, but the text arrives "
-                           f"on {arrival_day:%A} {arrival_day.day} {arrival_day:%B}: check "
-                           "it will still be right then, or leave the day out.")
+                           f"on {spoken_day(arrival_day)}: check it will still be right "
+                           "then, or leave the day out.")
             for phrase in dict.fromkeys(m.group(0)
                                         for m in checks.DAY_WORDS.finditer(personal or ""))]
 
@@ -335,7 +336,10 @@ def build_draft(db, form, *, contact=None, with_time=False):
     if not versions:
         return None
     send_time = choose_send_time(form, contact, rules) if with_time else None
-    arrives = send_time.at if send_time and send_time.at else arrival_for(form, contact, rules)
+    # When it arrives: the checked send time, else what the form means now (the live
+    # preview before a time is chosen, or one that cannot be read yet: now).
+    arrives = (send_time.at if send_time and send_time.at else
+               resolve_time(form, contact, rules)[0]) or utc_now()
     parts = render_for(form, contact, versions, rules, arrives)
     if parts is None or form.personal.errors:
         return None
@@ -346,11 +350,10 @@ def build_draft(db, form, *, contact=None, with_time=False):
                   chosen_version=version)
     if uses_day(versions):
         draft.template_fields["happened_on"] = form.happened_on.data
-        draft.day_written_for = days.written_for(arrives or utc_now(), rules.zone)
-        arrival_day = date.fromisoformat(draft.day_written_for)
+        draft.day_written_for = days.written_for(arrives, rules.zone)
         draft.day_note = (f"Mend wrote when it happened for a text arriving on "
-                          f"{arrival_day:%A} {arrival_day.day} {arrival_day:%B}. If the "
-                          "time changes, Mend writes it again.")
+                          f"{spoken_day(days.local_day(arrives, rules.zone))}. If the time "
+                          "changes, Mend writes it again.")
     draft.warnings = [warning.as_dict() for warning in [
         *dict.fromkeys(warnings_for(contact, parts, rules, form.personal.data)),
         *bilingual_length(parts, rendered),
