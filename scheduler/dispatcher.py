@@ -26,7 +26,7 @@ import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from actions import consent, number_hold
 from sms import days, people, send_window, team, twilio_errors
@@ -123,7 +123,7 @@ def recheck(db, message, now, settings, contact=None):
     if now - due > settings.stale_after:
         return gave_up(message, "expired"), STALE, None
     if not days_fit(message, now, settings.zone):
-        return gave_up(message, "expired"), WRONG_DAY.format(date=message["day_written_for"]), None
+        return gave_up(message, "expired"), wrong_day(message), None
     if contact["number_flag"]:  # issue 14: held until the number is checked in person
         return ("scheduled", team.held_reason(contact["number_flag"]),
                 due + settings.stale_after + timedelta(seconds=1))
@@ -135,10 +135,16 @@ def recheck(db, message, now, settings, contact=None):
         if opens is None or opens - due > settings.stale_after:
             return gave_up(message, "expired"), STALE + " The send window was closed.", None
         if not days_fit(message, opens, settings.zone):
-            return (gave_up(message, "expired"),
-                    WRONG_DAY.format(date=message["day_written_for"]), None)
+            return gave_up(message, "expired"), wrong_day(message), None
         return "scheduled", "Outside the send window; it will wait for the window to open.", opens
     return None
+
+
+def wrong_day(message):
+    """Why a text whose {day} words no longer fit was stopped, its date as a worker
+    reads it ("Tuesday 1 December")."""
+    written_for = date.fromisoformat(message["day_written_for"])
+    return WRONG_DAY.format(date=f"{written_for:%A} {written_for.day} {written_for:%B}")
 
 
 def days_fit(message, moment, zone):

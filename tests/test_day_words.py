@@ -213,7 +213,7 @@ def test_a_text_late_past_midnight_is_not_sent_saying_today(delivery_db, fake_tw
     assert messages.get(db, on_the_day)["status"] == "sent"
     held = messages.get(db, late)
     assert held["status"] == "expired"
-    assert "for a text arriving on 2026-12-01" in held["status_reason"]
+    assert "for a text arriving on Tuesday 1 December;" in held["status_reason"]
     assert len(fake_twilio.created) == 1
 
 
