@@ -93,17 +93,17 @@ def store_mend_text(db, text, *, contact_id, worker_id, send_at, purpose, actor_
                     actor_id=None):
     """Store a `MendText` as a scheduled text with its event; returns its id."""
     version, rendered = text.versions[0], text.rendered
+    language = text_language.stored_as(text.languages)
     message_id = messages.create(
         db, contact_id=contact_id, worker_id=worker_id, template_version_id=version["id"],
         body=rendered.body, encoding=rendered.encoding, characters=rendered.characters,
         parts=rendered.parts, warnings=[], scheduled_for=send_at, purpose=purpose,
-        language=text_language.stored_as(text.languages),
-        other_version_id=text.versions[1]["id"] if len(text.versions) > 1 else None)
+        language=language, other_version_id=text.versions[1]["id"] if len(text.versions) > 1 else None)
     events.record(db, action="message.scheduled", subject_type="message",
                   subject_id=message_id, actor_type=actor_type, actor_id=actor_id,
                   detail={"purpose": purpose, "template_version_id": version["id"],
                           "template_id": version["template_id"], "version": version["version"],
-                          "parts": rendered.parts, "language": "+".join(text.languages),
+                          "parts": rendered.parts, "language": language,
                           "scheduled_for": send_at.isoformat(timespec="seconds")})
     return message_id
 

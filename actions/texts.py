@@ -4,6 +4,7 @@ transaction and returns what happened; the caller turns that into words."""
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sms import text_language
 from storage import events, messages
 from storage.connection import utc_now, write_transaction
 
@@ -41,7 +42,7 @@ class Draft:
 
     @property
     def stored_languages(self):
-        return "+".join(self.languages)
+        return text_language.stored_as(self.languages)
 
     @property
     def other_version_id(self):

@@ -29,8 +29,6 @@ _POLISH_ON = {0: "w poniedziałek", 1: "we wtorek", 2: "w środę", 3: "w czwart
 WITHIN_A_WEEK = 6  # days back that "on Tuesday" names without a date
 LONGEST_AGO = 90  # days: as far back as a repair may start; further is likely a typo
 
-LANGUAGES = tuple(_WORDS)
-
 
 class HappensLater(ValueError):
     """The text would arrive before the thing it speaks of happened."""
