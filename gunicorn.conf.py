@@ -13,7 +13,12 @@ threads = int(os.environ.get("WEB_THREADS", 4))
 worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20
-keepalive = 5
+# No keep-alive: each request is a new connection, accepted by whichever worker is free
+# first. With keep-alive, a client's connection stays with the worker that accepted
+# it: under `bench.load` one of two workers served nine requests in ten (one core
+# busy, the other idle). Mend runs behind a reverse proxy on the same machine, where
+# a new connection per request costs a fraction of a millisecond.
+keepalive = 0
 # Workers are not recycled after N requests: with gthread, a worker that restarts for
 # max_requests resets connections it has accepted but not served (gunicorn issue #3038),
 # and a reset webhook is a lost STOP or delivery report. The load benchmark found it.

@@ -16,6 +16,7 @@ version must use the plain form.
 Preview, checks, counting and sending all go through `render_text`, so what the
 worker sees is what the person's phone shows.
 """
+import functools
 import re
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
@@ -123,6 +124,14 @@ ONLY_SIMPLE_SYNTAX = "use only placeholders like {name}, {worker} and {personal}
 
 
 def _jinja_names(jinja_body):
+    return set(_compiled(jinja_body)[1])
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(jinja_body):
+    """The sandbox's compiled template for a Jinja body and the names it uses, kept
+    for the next text (parsing and compiling cost more than rendering; a library has
+    a few hundred bodies). A body that cannot be read raises BadTemplate, never kept."""
     try:
         tree = _environment.parse(jinja_body)
     except TemplateSyntaxError as error:
@@ -133,9 +142,10 @@ def _jinja_names(jinja_body):
             raise BadTemplate(ONLY_SIMPLE_SYNTAX)
         if isinstance(node, nodes.Name):
             names.add(node.name)
-    return names
+    return _environment.from_string(tree), frozenset(names)
 
 
+@functools.lru_cache(maxsize=1024)
 def _as_jinja(template_body, from_word="from"):
     return (template_body if is_old_format(template_body)
             else to_jinja(template_body, from_word))
@@ -161,8 +171,7 @@ def render_text(template_body, values, from_word="from"):
     Values are data, never template source: "{{ 7*7 }}" or "{name}" in a field is sent
     as typed. Raises MissingFields naming every required placeholder left empty.
     """
-    jinja_body = _as_jinja(template_body, from_word)
-    used = _jinja_names(jinja_body)
+    template, used = _compiled(_as_jinja(template_body, from_word))
     unknown = sorted(used - set(VALUE_NAMES))
     if unknown:
         raise BadTemplate("unknown placeholder " + ", ".join(unknown))
@@ -171,7 +180,7 @@ def render_text(template_body, values, from_word="from"):
     if missing:
         raise MissingFields(missing)
     try:
-        text = _environment.from_string(jinja_body).render(**clean)
+        text = template.render(**clean)
     except (UndefinedError, SecurityError) as error:
         raise BadTemplate(str(error))
     return encoding.count(tidy(text))
