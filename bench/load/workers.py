@@ -4,9 +4,10 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bench.load.browser import Browser
 from bench.load.tally import LOCKED
 from tests.harness.database import PASSWORD
-from tests.harness.pages import (Site, choices, confirmation, csrf_from, csrf_token,
+from tests.harness.pages import (choices, confirmation, csrf_from, csrf_token,
                                  message_id_from)
 
 TIMEZONE = "Europe/London"
@@ -20,7 +21,7 @@ class Worker:
         self.tally = tally
         self.deadline = deadline
         self.rng = rng
-        self.session = Site(base_url)
+        self.session = Browser(base_url)
 
     def request(self, page, method, path, **kwargs):
         """The answer, timed as `page`; None (and a problem counted) for a 5xx or a lock."""
