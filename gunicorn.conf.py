@@ -19,12 +19,6 @@ graceful_timeout = 20
 # busy, the other idle). Mend runs behind a reverse proxy on the same machine, where
 # a new connection per request costs a fraction of a millisecond.
 keepalive = 0
-# A worker takes only as many connections as it has threads; the rest wait in the
-# listening socket's queue, first come first served, for whichever worker has a thread
-# free. Otherwise a busy worker accepts more than it can serve at once and they wait
-# behind each other there, while the other worker may be idle (under `bench.load`
-# the slowest twentieth of pages took twice as long as the middle).
-worker_connections = threads
 # Workers are not recycled after N requests: with gthread, a worker that restarts for
 # max_requests resets connections it has accepted but not served (gunicorn issue #3038),
 # and a reset webhook is a lost STOP or delivery report. The load benchmark found it.
