@@ -123,10 +123,6 @@ ALLOWED_NODES = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, n
 ONLY_SIMPLE_SYNTAX = "use only placeholders like {name}, {worker} and {personal}"
 
 
-def _jinja_names(jinja_body):
-    return set(_compiled(jinja_body)[1])
-
-
 @functools.lru_cache(maxsize=1024)
 def _compiled(jinja_body):
     """The sandbox's compiled template for a Jinja body and the names it uses, kept
@@ -151,11 +147,13 @@ def _as_jinja(template_body, from_word="from"):
             else to_jinja(template_body, from_word))
 
 
+@functools.lru_cache(maxsize=1024)
 def placeholders_in(template_body):
-    """The placeholder names a template uses; BadTemplate when it cannot be read."""
+    """The placeholder names a template uses (a frozenset, kept for the next page that
+    lists it); BadTemplate when it cannot be read."""
     if is_old_format(template_body):
-        return _jinja_names(template_body)
-    return set(plain_placeholders(template_body))
+        return _compiled(template_body)[1]
+    return frozenset(plain_placeholders(template_body))
 
 
 def tidy(text):
