@@ -241,10 +241,12 @@ class _Dispatch:
                             settings.expected_latency)
         self.finished = queue.Queue()
         self.halted = False
+        self.refused = False  # a sender heard the provider refuse Mend's credentials
         self.senders = None  # started with the first send
+        self.contacts = {}  # the claimed texts' contacts, read with the claim
 
     def stopping(self):
-        return self.halted or (self.stop is not None and self.stop.is_set())
+        return self.halted or self.refused or (self.stop is not None and self.stop.is_set())
 
     def run(self):
         waiting = deque()
@@ -258,7 +260,6 @@ class _Dispatch:
 
     def _loop(self, waiting):
         while True:
-            self._record_finished()
             if self.stopping():
                 return
             if not waiting:
@@ -286,36 +287,44 @@ class _Dispatch:
 
     def _claim(self, limit):
         now = self.clock()
-        with write_transaction(self.db):
+        with write_transaction(self.db):  # with the results so far: one commit
+            self._record_finished()
             claimed = messages.claim_due(self.db, now=now, limit=limit)
             for message in claimed:
                 events.record(self.db, action="message.claimed", subject_type="message",
                               subject_id=message["id"], detail={"attempt": message["attempts"]})
         self.result.claimed += len(claimed)
+        self.contacts = contacts.get_many(self.db, {message["contact_id"]
+                                                    for message in claimed})
         return claimed
 
     def _start(self, message):
         """Re-check and hand the message to a sender. False if it did not go to one.
 
         It is checked before waiting for the rate limiter (a backlog of expired texts
-        must not wait its turn) and again after, right before it goes.
+        must not wait its turn), against its contact as read with the claim, and again
+        after, right before it goes, against the contact read then. The senders'
+        results so far are recorded in the transaction that marks this send started:
+        one commit a text.
         """
-        self._record_finished()
         if self.stopping():
             return False
-        if self._held_back(message) is None:
+        if self._held_back(message, self.contacts.get(message["contact_id"])) is None:
             return False
         ticket = self.limiter.acquire(message["parts"], self.stop)
         if ticket is None:
             return False
         contact = self._held_back(message)
-        if contact is None:
+        if contact is None or self.stopping():
             self.limiter.cancel(ticket)
             return False
         if self.senders is None:
             self.senders = _Senders(self.gateway, self.settings.concurrency)
         with write_transaction(self.db):  # one commit: results so far, and this start
             self._record_finished()
+            if self.stopping():
+                self.limiter.cancel(ticket)
+                return False
             messages.mark_send_started(self.db, message["id"], at=utc_now())
         self.senders.submit(self._send, message, contact["phone"], ticket)
         return True
@@ -328,9 +337,23 @@ class _Dispatch:
             outcome = await attempt_send(gateway, message, phone,
                                          departing=lambda: self.limiter.departed(ticket))
         finally:
+            self._heard(message, outcome)
             self.slots.observed(time.monotonic() - started)
             self.finished.put((message, outcome))
             self.slots.release()
+
+    def _heard(self, message, outcome):
+        """What the next sends must know at once, before the result is recorded: the
+        provider asked Mend to slow down, counted more parts, or refused Mend's
+        credentials (no more sends this tick)."""
+        error = outcome.error
+        if isinstance(error, RetryLater) and error.code == 20429:
+            self.limiter.slowed_down()
+        elif isinstance(error, CredentialsRejected):
+            self.refused = True
+        sent = outcome.result if outcome.kind in ("sent", "found") else None
+        if sent is not None and sent.parts and sent.parts > message["parts"]:
+            self.limiter.charge(sent.parts - message["parts"])
 
     def _record_finished(self):
         """Record every outcome the senders handed back, in one transaction."""
@@ -344,10 +367,11 @@ class _Dispatch:
                     return
                 self._record(message, outcome)
 
-    def _held_back(self, message):
-        """Re-check the message; hold it back if it must not go. Returns its contact
-        when it may go, else None."""
-        contact = contacts.get(self.db, message["contact_id"])
+    def _held_back(self, message, contact=None):
+        """Re-check the message against `contact` (default: read now); hold it back if
+        it must not go. Returns the contact when it may go, else None."""
+        if contact is None:
+            contact = contacts.get(self.db, message["contact_id"])
         verdict = recheck(self.db, message, self.clock(), self.settings, contact=contact)
         if verdict is not None:
             self._hold_back(message, *verdict)
@@ -388,16 +412,12 @@ class _Dispatch:
                 provider_status=sent.status, parts=message["parts"],
                 provider_parts=sent.parts, sent_at=self.clock(), gateway=self.gateway.name,
                 attempt=message["attempts"], settled_by_lookup=outcome.kind == "found")
-            if sent.parts and sent.parts > message["parts"]:
-                self.limiter.charge(sent.parts - message["parts"])
             self.result.sent += 1
             return
         error = outcome.error
         if outcome.kind == "not_found":
             self._retry(message, error, ambiguous_at=outcome.result)
         elif isinstance(error, RetryLater):
-            if error.code == 20429:
-                self.limiter.slowed_down()
             self._retry(message, error)
         elif isinstance(error, BadNumber):
             delivery.finish(self.db, message_id, to_status="failed", reason=error.reason,
