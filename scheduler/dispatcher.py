@@ -5,13 +5,16 @@ The database row is the source of truth. A message is claimed atomically
 the same row, and a crash leaves it in `sending` for a person to review.
 
 Sends run concurrently so that the provider's latency does not limit throughput:
-all of a tick's sends run in one event-loop thread (`_Senders`), on the gateway's
-asynchronous calls when it has them (Twilio: `in_event_loop`), in a few threads
-when it has not (the console); the rate limiter (segments per second in any one-second window,
+a tick runs as an event loop in the dispatching thread, and each send in flight is
+a coroutine on the gateway's asynchronous calls (Twilio: `in_event_loop`; a
+gateway without them, the console, has its calls run in a few threads). No thread
+per send and no hand-over between threads: ~20 threads taking turns on the GIL
+cost more CPU a text than the requests themselves. The rate limiter (segments per second in any one-second window,
 process-wide) decides when each may start. How many may be in flight at once
 follows Little's law: the rate times the provider's observed latency, with room to
 spare, never more than `concurrency`. Only the dispatching thread touches the
-database: senders hand their outcome back through a queue. Messages are claimed a
+database: the sends hand their outcome back, and it is recorded in the next
+transaction the dispatcher commits anyway (the next send-started mark or claim). Messages are claimed a
 few at a time, just before they can be sent, and a tick keeps claiming until
 nothing is due, so a backlog flows at the limit without a pause between batches.
 
@@ -24,7 +27,6 @@ import contextlib
 import math
 import time
 import logging
-import queue
 import random
 import threading
 from collections import deque
@@ -200,32 +202,31 @@ class _Slots:
         self.rate = rate
         self.latency = latency
         self.in_use = 0
-        self._condition = threading.Condition()
+        self._changed = asyncio.Event()  # used only in the tick's event loop
         self.size = self._size_for(latency)
 
     def _size_for(self, latency):
         return max(1, min(self.cap, math.ceil(self.rate * latency * 1.5) + 1))
 
-    def acquire(self, timeout):
-        with self._condition:
-            if self.in_use >= self.size:
-                self._condition.wait(timeout)
-            if self.in_use >= self.size:
-                return False
-            self.in_use += 1
-            return True
+    async def acquire(self, timeout):
+        if self.in_use >= self.size:
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout)
+        if self.in_use >= self.size:
+            return False
+        self.in_use += 1
+        return True
 
     def release(self):
-        with self._condition:
-            self.in_use -= 1
-            self._condition.notify()
+        self.in_use -= 1
+        self._changed.set()
 
     def observed(self, seconds):
         """A send took `seconds`: resize to the provider's running average latency."""
-        with self._condition:
-            self.latency += self.SMOOTHING * (seconds - self.latency)
-            self.size = self._size_for(self.latency)
-            self._condition.notify_all()
+        self.latency += self.SMOOTHING * (seconds - self.latency)
+        self.size = self._size_for(self.latency)
+        self._changed.set()
 
 
 class _Dispatch:
@@ -239,26 +240,31 @@ class _Dispatch:
         self.limiter = settings.limiter or process_limiter(settings.segments_per_second)
         self.slots = _Slots(settings.concurrency, settings.segments_per_second,
                             settings.expected_latency)
-        self.finished = queue.Queue()
+        self.finished = deque()  # (message, outcome) heard, not recorded yet
         self.halted = False
-        self.refused = False  # a sender heard the provider refuse Mend's credentials
-        self.senders = None  # started with the first send
+        self.refused = False  # a send heard the provider refuse Mend's credentials
+        self.sends = set()  # the sends in flight (tasks)
+        self.senders = None  # the gateway's calls for this loop, opened with the first send
         self.contacts = {}  # the claimed texts' contacts, read with the claim
 
     def stopping(self):
         return self.halted or self.refused or (self.stop is not None and self.stop.is_set())
 
     def run(self):
-        waiting = deque()
-        try:
-            self._loop(waiting)
-        finally:
-            if self.senders is not None:
-                self.senders.close()  # waits for every send in flight
-            self._record_finished()
-            self._release(waiting)
+        asyncio.run(self._run())
 
-    def _loop(self, waiting):
+    async def _run(self):
+        waiting = deque()
+        async with contextlib.AsyncExitStack() as self.exits:
+            try:
+                await self._loop(waiting)
+            finally:
+                while self.sends:  # every send in flight finishes and is recorded
+                    await asyncio.wait(list(self.sends))
+                self._record_finished()
+                self._release(waiting)
+
+    async def _loop(self, waiting):
         while True:
             if self.stopping():
                 return
@@ -271,11 +277,11 @@ class _Dispatch:
                 waiting.extend(self._claim(room))
                 if not waiting:
                     return
-            while not self.slots.acquire(timeout=0.05):
+            while not await self.slots.acquire(timeout=0.05):
                 self._record_finished()
             message = waiting.popleft()
             try:
-                started = self._start(message)
+                started = await self._start(message)
             except BaseException:
                 self.slots.release()
                 waiting.appendleft(message)  # released back to `scheduled`, not stranded
@@ -298,7 +304,7 @@ class _Dispatch:
                                                     for message in claimed})
         return claimed
 
-    def _start(self, message):
+    async def _start(self, message):
         """Re-check and hand the message to a sender. False if it did not go to one.
 
         It is checked before waiting for the rate limiter (a backlog of expired texts
@@ -311,7 +317,7 @@ class _Dispatch:
             return False
         if self._held_back(message, self.contacts.get(message["contact_id"])) is None:
             return False
-        ticket = self.limiter.acquire(message["parts"], self.stop)
+        ticket = await self.limiter.acquire_async(message["parts"], self.stop)
         if ticket is None:
             return False
         contact = self._held_back(message)
@@ -319,27 +325,30 @@ class _Dispatch:
             self.limiter.cancel(ticket)
             return False
         if self.senders is None:
-            self.senders = _Senders(self.gateway, self.settings.concurrency)
+            self.senders = await self.exits.enter_async_context(
+                _in_event_loop(self.gateway, self.settings.concurrency))
         with write_transaction(self.db):  # one commit: results so far, and this start
             self._record_finished()
             if self.stopping():
                 self.limiter.cancel(ticket)
                 return False
             messages.mark_send_started(self.db, message["id"], at=utc_now())
-        self.senders.submit(self._send, message, contact["phone"], ticket)
+        send = asyncio.create_task(self._send(message, contact["phone"], ticket))
+        self.sends.add(send)
+        send.add_done_callback(self.sends.discard)
         return True
 
-    async def _send(self, gateway, message, phone, ticket):
-        """In the senders' event loop: talk to the provider only; never the database."""
+    async def _send(self, message, phone, ticket):
+        """One send in flight: talks to the provider only, never to the database."""
         outcome = Outcome("unknown")
         started = time.monotonic()
         try:
-            outcome = await attempt_send(gateway, message, phone,
+            outcome = await attempt_send(self.senders, message, phone,
                                          departing=lambda: self.limiter.departed(ticket))
         finally:
             self._heard(message, outcome)
             self.slots.observed(time.monotonic() - started)
-            self.finished.put((message, outcome))
+            self.finished.append((message, outcome))
             self.slots.release()
 
     def _heard(self, message, outcome):
@@ -356,16 +365,12 @@ class _Dispatch:
             self.limiter.charge(sent.parts - message["parts"])
 
     def _record_finished(self):
-        """Record every outcome the senders handed back, in one transaction."""
-        if self.finished.empty():
+        """Record every outcome the sends handed back, in one transaction."""
+        if not self.finished:
             return
         with write_transaction(self.db):
-            while True:
-                try:
-                    message, outcome = self.finished.get_nowait()
-                except queue.Empty:
-                    return
-                self._record(message, outcome)
+            while self.finished:
+                self._record(*self.finished.popleft())
 
     def _held_back(self, message, contact=None):
         """Re-check the message against `contact` (default: read now); hold it back if
@@ -497,61 +502,6 @@ class _Dispatch:
         self.halted = True
         self.result.halted = True
         self.result.deferred += 1
-
-
-class _Senders:
-    """One thread running an event loop, in which every send of a tick runs.
-
-    Sends in flight wait on the provider as coroutines rather than as a thread each:
-    ~20 threads taking turns on the GIL cost more CPU a text than the requests
-    themselves. The gateway's `in_event_loop()` gives its calls as coroutines; a
-    gateway without it (the console) has its blocking calls run in a few threads.
-    `close` waits for every send submitted, then ends the thread.
-    """
-
-    def __init__(self, gateway, concurrency):
-        self._gateway, self._concurrency = gateway, concurrency
-        self._started = threading.Event()
-        self._problem = None
-        self._thread = threading.Thread(target=asyncio.run, args=(self._main(),),
-                                        name="mend-send", daemon=True)
-        self._thread.start()
-        self._started.wait()
-        if self._problem is not None:
-            raise self._problem
-
-    async def _main(self):
-        self._loop = asyncio.get_running_loop()
-        self._closing = self._loop.create_future()
-        self._sends = set()
-        try:
-            async with _in_event_loop(self._gateway, self._concurrency) as gateway:
-                self._in_loop = gateway
-                self._started.set()
-                await self._closing
-                while self._sends:
-                    await asyncio.wait(list(self._sends))
-        except Exception as error:  # noqa: BLE001 - the dispatching thread hears of it
-            if self._started.is_set():
-                log.exception("the senders' event loop failed")
-            self._problem = error
-        finally:
-            self._started.set()
-
-    def submit(self, send, *args):
-        """Run `send(gateway, *args)` in the loop (from the dispatching thread)."""
-        self._loop.call_soon_threadsafe(self._begin, send, args)
-
-    def _begin(self, send, args):
-        task = self._loop.create_task(send(self._in_loop, *args))
-        self._sends.add(task)
-        task.add_done_callback(self._sends.discard)
-
-    def close(self):
-        if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(
-                lambda: self._closing.done() or self._closing.set_result(None))
-        self._thread.join()
 
 
 @contextlib.asynccontextmanager

@@ -18,6 +18,7 @@ A 429 the provider answered anyway widens the margin a little (`slowed_down`), u
 margin wears off over a minute or so, so one noisy moment does not slow sending for
 good.
 """
+import asyncio
 import threading
 import time
 from collections import deque
@@ -28,6 +29,7 @@ MAX_MARGIN = 0.2
 WIDEN_BY = 0.02  # extra margin after each 429 ...
 WEARS_OFF = 0.001  # ... losing this much each second
 EPSILON = 1e-6
+STOP_CHECK = 0.25  # seconds: how long an event-loop wait may go without looking at `stop`
 
 
 class Ticket:
@@ -112,6 +114,19 @@ class SegmentRateLimiter:
             self.cancel(ticket)
             return None
         return ticket
+
+    async def acquire_async(self, segments, stop=None):
+        """`acquire` in an event loop: waits without blocking it, looking at `stop` at
+        least every STOP_CHECK seconds. Returns the Ticket, or None when stopped."""
+        ticket = self.book(segments)
+        while True:
+            if stop is not None and stop.is_set():
+                self.cancel(ticket)
+                return None
+            delay = ticket.at - self._clock()
+            if delay <= 0:
+                return ticket
+            await asyncio.sleep(delay if stop is None else min(delay, STOP_CHECK))
 
     def departed(self, ticket):
         """The send is leaving now: count it in the window from this moment."""
