@@ -66,6 +66,25 @@ STOPPED_BY_PROVIDER = ("The person texted STOP to Mend's number, so the provider
                        "texts to them.")
 
 
+# Texts due together leave together, in small groups: at 10 segments a second, five
+# every half second rather than one every tenth. Each wake-up of the dispatcher after
+# a pause costs more CPU than the work it wakes for (README, "Dispatch"), and a group
+# shares one, and one commit. The limiter books a group as one send of all its
+# segments, so no one-second window holds more than the limit. A group is the largest
+# whole share of the limit (so that groups fill each window) of no more than
+# GROUP_SECONDS' worth of segments and GROUP_MOST.
+GROUP_SECONDS = 0.5
+GROUP_MOST = 5
+
+
+def group_size(segments_per_second):
+    """Segments sent together at this limit: the largest divisor of the limit that is
+    at most GROUP_SECONDS' worth and GROUP_MOST (1 at low or odd limits)."""
+    limit = int(segments_per_second)
+    most = min(GROUP_MOST, int(segments_per_second * GROUP_SECONDS))
+    return max([size for size in range(1, most + 1) if limit % size == 0], default=1)
+
+
 @dataclass(frozen=True)
 class DispatchSettings:
     zone: str
@@ -191,22 +210,31 @@ class _Slots:
 
     In flight = arrival rate x time in the system. At `rate` texts a second and a
     provider answering in `latency` seconds, rate x latency sends are in flight on
-    average; half as many again absorbs the spread of latencies, and one more the
-    rounding. Never fewer than 1, never more than `cap`.
+    average; half as many again absorbs the spread of latencies, and two groups more
+    (`group`: texts that leave together) the rounding, the group waiting for its
+    moment and the one that just left. Never fewer than 1, never more than `cap`.
     """
 
     SMOOTHING = 0.2  # weight of the newest latency in the running average
 
-    def __init__(self, cap, rate, latency):
+    def __init__(self, cap, rate, latency, group=1):
         self.cap = max(1, cap)
         self.rate = rate
+        self.group = group
         self.latency = latency
         self.in_use = 0
         self._changed = asyncio.Event()  # used only in the tick's event loop
         self.size = self._size_for(latency)
 
     def _size_for(self, latency):
-        return max(1, min(self.cap, math.ceil(self.rate * latency * 1.5) + 1))
+        return max(1, min(self.cap, math.ceil(self.rate * latency * 1.5) + 2 * self.group))
+
+    def take(self):
+        """A slot if one is free now, without waiting."""
+        if self.in_use >= self.size:
+            return False
+        self.in_use += 1
+        return True
 
     async def acquire(self, timeout):
         if self.in_use >= self.size:
@@ -238,8 +266,9 @@ class _Dispatch:
         self.stop = stop
         self.result = result
         self.limiter = settings.limiter or process_limiter(settings.segments_per_second)
+        self.group_segments = group_size(settings.segments_per_second)
         self.slots = _Slots(settings.concurrency, settings.segments_per_second,
-                            settings.expected_latency)
+                            settings.expected_latency, self.group_segments)
         self.finished = deque()  # (message, outcome) heard, not recorded yet
         self.halted = False
         self.refused = False  # a send heard the provider refuse Mend's credentials
@@ -269,7 +298,8 @@ class _Dispatch:
             if self.stopping():
                 return
             if not waiting:
-                room = self.slots.size
+                # whole groups: a smaller one would leave a window part-used
+                room = -(-self.slots.size // self.group_segments) * self.group_segments
                 if self.settings.batch_size is not None:
                     room = min(room, self.settings.batch_size - self.result.claimed)
                 if room <= 0:
@@ -279,17 +309,24 @@ class _Dispatch:
                     return
             while not await self.slots.acquire(timeout=0.05):
                 self._record_finished()
-            message = waiting.popleft()
+            group = [waiting.popleft()]
+            segments = group[0]["parts"]
+            while (waiting and segments + waiting[0]["parts"] <= self.group_segments
+                   and self.slots.take()):
+                group.append(waiting.popleft())
+                segments += group[-1]["parts"]
             try:
-                started = await self._start(message)
+                went = await self._start(group)
             except BaseException:
-                self.slots.release()
-                waiting.appendleft(message)  # released back to `scheduled`, not stranded
+                for _ in group:
+                    self.slots.release()
+                waiting.extendleft(reversed(group))  # released to `scheduled`, not stranded
                 raise
-            if not started:
+            stayed = [message for message in group if message["id"] not in went]
+            for _ in stayed:
                 self.slots.release()
-                if self.stopping() and message is not None:
-                    waiting.appendleft(message)
+            if self.stopping():
+                waiting.extendleft(reversed(stayed))
 
     def _claim(self, limit):
         now = self.clock()
@@ -304,39 +341,54 @@ class _Dispatch:
                                                     for message in claimed})
         return claimed
 
-    async def _start(self, message):
-        """Re-check and hand the message to a sender. False if it did not go to one.
+    async def _start(self, group):
+        """Re-check the group's texts and send those that may go, together. Returns the
+        ids of those handed to a send.
 
-        It is checked before waiting for the rate limiter (a backlog of expired texts
-        must not wait its turn), against its contact as read with the claim, and again
-        after, right before it goes, against the contact read then. The senders'
-        results so far are recorded in the transaction that marks this send started:
-        one commit a text.
+        Each is checked before waiting for the rate limiter (a backlog of expired
+        texts must not wait its turn), against its contact as read with the claim, and
+        again after, right before it goes, against its contact read then. The sends'
+        results so far are recorded in the transaction that marks the group's sends
+        started, and committed before any request leaves: one commit, one wake-up and
+        one look at the contacts for the whole group, not for each text.
         """
         if self.stopping():
-            return False
-        if self._held_back(message, self.contacts.get(message["contact_id"])) is None:
-            return False
-        ticket = await self.limiter.acquire_async(message["parts"], self.stop)
-        if ticket is None:
-            return False
-        contact = self._held_back(message)
-        if contact is None or self.stopping():
-            self.limiter.cancel(ticket)
-            return False
+            return set()
+        group = [message for message in group
+                 if self._held_back(message, self.contacts.get(message["contact_id"]))]
+        if not group:
+            return set()
+        tickets = await self.limiter.acquire_together([m["parts"] for m in group], self.stop)
+        if tickets is None:
+            return set()
+        fresh = contacts.get_many(self.db, {message["contact_id"] for message in group})
+        going = []
+        for message, ticket in zip(group, tickets):
+            contact = self._held_back(message, fresh.get(message["contact_id"]))
+            if contact is None or self.stopping():
+                self.limiter.cancel(ticket)
+            else:
+                going.append((message, contact["phone"], ticket))
+        if not going:
+            return set()
         if self.senders is None:
             self.senders = await self.exits.enter_async_context(
                 _in_event_loop(self.gateway, self.settings.concurrency))
-        with write_transaction(self.db):  # one commit: results so far, and this start
+        with write_transaction(self.db):  # one commit: results so far, and these starts
             self._record_finished()
             if self.stopping():
-                self.limiter.cancel(ticket)
-                return False
-            messages.mark_send_started(self.db, message["id"], at=utc_now())
-        send = asyncio.create_task(self._send(message, contact["phone"], ticket))
-        self.sends.add(send)
-        send.add_done_callback(self.sends.discard)
-        return True
+                for _, _, ticket in going:
+                    self.limiter.cancel(ticket)
+                return set()
+            started_at = utc_now()
+            for message, _, _ in going:
+                messages.mark_send_started(self.db, message["id"], at=started_at)
+        for message, phone, ticket in going:
+            self.limiter.departed(ticket)  # before the limiter books anything else
+            send = asyncio.create_task(self._send(message, phone, ticket))
+            self.sends.add(send)
+            send.add_done_callback(self.sends.discard)
+        return {message["id"] for message, _, _ in going}
 
     async def _send(self, message, phone, ticket):
         """One send in flight: talks to the provider only, never to the database."""

@@ -27,9 +27,9 @@ class CountingLimiter(SegmentRateLimiter):
         super().__init__(segments_per_second)
         self.booked = []
 
-    def book(self, segments):
-        self.booked.append(segments)
-        return super().book(segments)
+    def book_together(self, segments):
+        self.booked.extend(segments)
+        return super().book_together(segments)
 
 
 def sent_event(db, message_id):
