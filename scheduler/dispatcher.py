@@ -9,14 +9,16 @@ a tick runs as an event loop in the dispatching thread, and each send in flight 
 a coroutine on the gateway's asynchronous calls (Twilio: `in_event_loop`; a
 gateway without them, the console, has its calls run in a few threads). No thread
 per send and no hand-over between threads: ~20 threads taking turns on the GIL
-cost more CPU a text than the requests themselves. The rate limiter (segments per second in any one-second window,
-process-wide) decides when each may start. How many may be in flight at once
-follows Little's law: the rate times the provider's observed latency, with room to
-spare, never more than `concurrency`. Only the dispatching thread touches the
-database: the sends hand their outcome back, and it is recorded in the next
-transaction the dispatcher commits anyway (the next send-started mark or claim). Messages are claimed a
-few at a time, just before they can be sent, and a tick keeps claiming until
-nothing is due, so a backlog flows at the limit without a pause between batches.
+cost more CPU a text than the requests themselves. The rate limiter (segments per
+second in any one-second window, process-wide) decides when each may start; texts
+due together leave in small groups (`group_size`), one wake-up and one commit a
+group. How many may be in flight at once follows Little's law: the rate times the
+provider's observed latency, with room to spare, never more than `concurrency`.
+Only the dispatching thread touches the database: the sends hand their outcome
+back, and it is recorded in the next transaction the dispatcher commits anyway
+(the next send-started mark or claim). Messages are claimed a few at a time, just
+before they can be sent, and a tick keeps claiming until nothing is due, so a
+backlog flows at the limit without a pause between batches.
 
 Before a request leaves, the row records that its send started (committed). After
 a crash, `mark_abandoned_sends` puts back what never started and looks up at the

@@ -4,8 +4,8 @@ Two ways in, one set of rules: `TwilioGateway.send` and `find_sent` block (the
 `requests`-based client: crash recovery and anything outside the dispatcher), and
 `TwilioGateway.in_event_loop()` gives the dispatcher the same two calls as
 coroutines on the official client's asynchronous mode (`create_async`, `list_async`
-over aiohttp), so one event-loop thread keeps every send in flight that ~20 threads
-held before, for less CPU a text (README, "Dispatch").
+over aiohttp), so the dispatcher's event loop keeps every send in flight that ~20
+threads held before, for less CPU a text (README, "Dispatch").
 
 `TWILIO_API_BASE_URL` (tests and benchmarks only) points every request at another
 server, such as the fake Twilio on 127.0.0.1: the client has no base-URL setting,
@@ -54,8 +54,8 @@ LOOKUP_LIMIT = 100  # messages to one number read by a look-up: one page, never 
 
 
 class MendHttpClient(TwilioHttpClient):
-    """The `twilio` client's HTTP client, leaner per request and safe to share between
-    the dispatcher's sender threads.
+    """The `twilio` client's blocking HTTP client, leaner per request and safe to share
+    between threads.
 
     - `base_url` (tests and benchmarks) points every request at another server.
     - The form and query are encoded here (`_form`, as `requests` encodes a dict), so
