@@ -30,7 +30,6 @@ import math
 import time
 import logging
 import random
-import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -282,7 +281,7 @@ class _Dispatch:
         return self.halted or self.refused or (self.stop is not None and self.stop.is_set())
 
     def run(self):
-        asyncio.run(self._run())
+        _run_to_the_end(self._run())
 
     async def _run(self):
         waiting = deque()
@@ -558,6 +557,21 @@ class _Dispatch:
         self.result.deferred += 1
 
 
+def _run_to_the_end(coroutine):
+    """Run a tick's event loop to its end in this thread, as `asyncio.run` does, but
+    without making it the thread's current loop. A thread already inside a running
+    loop (Playwright's synchronous API, in the test session) has that loop set aside
+    for the tick and given back after: the tick blocks the thread either way, as any
+    synchronous call does."""
+    outer = asyncio._get_running_loop()
+    asyncio._set_running_loop(None)
+    try:
+        with asyncio.Runner(loop_factory=asyncio.new_event_loop) as runner:
+            return runner.run(coroutine)
+    finally:
+        asyncio._set_running_loop(outer)
+
+
 @contextlib.asynccontextmanager
 async def _in_event_loop(gateway, concurrency):
     """The gateway's calls as coroutines: its own (`in_event_loop`), or its blocking
@@ -571,6 +585,9 @@ async def _in_event_loop(gateway, concurrency):
 
 
 class _InThreads:
+    """A blocking gateway's calls as coroutines, each run in one of `pool`'s threads
+    (which talk to the provider only, never to the database)."""
+
     def __init__(self, gateway, pool):
         self.name = gateway.name
         self._gateway, self._pool = gateway, pool
