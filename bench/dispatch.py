@@ -16,11 +16,12 @@ sent. It reports:
   as a share of the limit;
 - 429s the fake answered (each is retried later, so it costs lateness);
 - CPU milliseconds per text in the dispatcher's process (`os.times`, user + system,
-  every thread: the dispatching thread, the sender threads with the `twilio` client,
-  SQLite; not the fake, which is another process). The dispatcher does not poll
-  while it waits (it sleeps until the limiter's next slot), so the figure is the work
-  of sending; at 10 segments a second each text starts cold, about a tenth of a
-  second after the one before, and costs more than in a stream;
+  every thread: the dispatching thread, with its event loop of sends through the
+  `twilio` client and its SQLite work; not the fake, which is another process). The
+  dispatcher does not poll while it waits (it sleeps until the limiter's next
+  slot), so the figure is the work of sending; each wake-up after a pause costs
+  more than the same work in a stream, which is why texts due together leave in
+  small groups;
 - lateness, from the due time to the fake accepting the text, p50 and p99 (for a
   burst this is queueing behind the limit; up to one scheduler interval, 5 s by
   default, comes on top in production);

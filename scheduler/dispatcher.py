@@ -4,25 +4,32 @@ The database row is the source of truth. A message is claimed atomically
 (scheduled -> sending) before anything is sent, so no two dispatchers can send
 the same row, and a crash leaves it in `sending` for a person to review.
 
-Sends run in a pool of threads so that the provider's latency does not limit
-throughput; the rate limiter (segments per second in any one-second window,
-process-wide) decides when each may start. How many may be in flight at once
-follows Little's law: the rate times the provider's observed latency, with room to
-spare, never more than `concurrency`. Only the dispatching thread touches the
-database: senders hand their outcome back through a queue. Messages are claimed a
-few at a time, just before they can be sent, and a tick keeps claiming until
-nothing is due, so a backlog flows at the limit without a pause between batches.
+Sends run concurrently so that the provider's latency does not limit throughput:
+a tick runs as an event loop in the dispatching thread, and each send in flight is
+a coroutine on the gateway's asynchronous calls (Twilio: `in_event_loop`; a
+gateway without them, the console, has its calls run in a few threads). No thread
+per send and no hand-over between threads: ~20 threads taking turns on the GIL
+cost more CPU a text than the requests themselves. The rate limiter (segments per
+second in any one-second window, process-wide) decides when each may start; texts
+due together leave in small groups (`group_size`), one wake-up and one commit a
+group. How many may be in flight at once follows Little's law: the rate times the
+provider's observed latency, with room to spare, never more than `concurrency`.
+Only the dispatching thread touches the database: the sends hand their outcome
+back, and it is recorded in the next transaction the dispatcher commits anyway
+(the next send-started mark or claim). Messages are claimed a few at a time, just
+before they can be sent, and a tick keeps claiming until nothing is due, so a
+backlog flows at the limit without a pause between batches.
 
 Before a request leaves, the row records that its send started (committed). After
 a crash, `mark_abandoned_sends` puts back what never started and looks up at the
 provider what did; only a text the look-up cannot settle is left for a person.
 """
+import asyncio
+import contextlib
 import math
 import time
 import logging
-import queue
 import random
-import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -58,6 +65,25 @@ WRONG_DAY = ("Its words say when it happened (“today”, “yesterday”) for 
              "Write it again if it should still go.")
 STOPPED_BY_PROVIDER = ("The person texted STOP to Mend's number, so the provider blocks "
                        "texts to them.")
+
+
+# Texts due together leave together, in small groups: at 10 segments a second, five
+# every half second rather than one every tenth. Each wake-up of the dispatcher after
+# a pause costs more CPU than the work it wakes for (README, "Dispatch"), and a group
+# shares one, and one commit. The limiter books a group as one send of all its
+# segments, so no one-second window holds more than the limit. A group is the largest
+# whole share of the limit (so that groups fill each window) of no more than
+# GROUP_SECONDS' worth of segments and GROUP_MOST.
+GROUP_SECONDS = 0.5
+GROUP_MOST = 5
+
+
+def group_size(segments_per_second):
+    """Segments sent together at this limit: the largest divisor of the limit that is
+    at most GROUP_SECONDS' worth and GROUP_MOST (1 at low or odd limits)."""
+    limit = int(segments_per_second)
+    most = min(GROUP_MOST, int(segments_per_second * GROUP_SECONDS))
+    return max([size for size in range(1, most + 1) if limit % size == 0], default=1)
 
 
 @dataclass(frozen=True)
@@ -185,43 +211,51 @@ class _Slots:
 
     In flight = arrival rate x time in the system. At `rate` texts a second and a
     provider answering in `latency` seconds, rate x latency sends are in flight on
-    average; half as many again absorbs the spread of latencies, and one more the
-    rounding. Never fewer than 1, never more than `cap`.
+    average; half as many again absorbs the spread of latencies, and two groups more
+    (`group`: texts that leave together) the rounding, the group waiting for its
+    moment and the one that just left. Never fewer than 1, never more than `cap`.
     """
 
     SMOOTHING = 0.2  # weight of the newest latency in the running average
 
-    def __init__(self, cap, rate, latency):
+    def __init__(self, cap, rate, latency, group=1):
         self.cap = max(1, cap)
         self.rate = rate
+        self.group = group
         self.latency = latency
         self.in_use = 0
-        self._condition = threading.Condition()
+        self._changed = asyncio.Event()  # used only in the tick's event loop
         self.size = self._size_for(latency)
 
     def _size_for(self, latency):
-        return max(1, min(self.cap, math.ceil(self.rate * latency * 1.5) + 1))
+        return max(1, min(self.cap, math.ceil(self.rate * latency * 1.5) + 2 * self.group))
 
-    def acquire(self, timeout):
-        with self._condition:
-            if self.in_use >= self.size:
-                self._condition.wait(timeout)
-            if self.in_use >= self.size:
-                return False
-            self.in_use += 1
-            return True
+    def take(self):
+        """A slot if one is free now, without waiting."""
+        if self.in_use >= self.size:
+            return False
+        self.in_use += 1
+        return True
+
+    async def acquire(self, timeout):
+        if self.in_use >= self.size:
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout)
+        if self.in_use >= self.size:
+            return False
+        self.in_use += 1
+        return True
 
     def release(self):
-        with self._condition:
-            self.in_use -= 1
-            self._condition.notify()
+        self.in_use -= 1
+        self._changed.set()
 
     def observed(self, seconds):
         """A send took `seconds`: resize to the provider's running average latency."""
-        with self._condition:
-            self.latency += self.SMOOTHING * (seconds - self.latency)
-            self.size = self._size_for(self.latency)
-            self._condition.notify_all()
+        self.latency += self.SMOOTHING * (seconds - self.latency)
+        self.size = self._size_for(self.latency)
+        self._changed.set()
 
 
 class _Dispatch:
@@ -233,32 +267,40 @@ class _Dispatch:
         self.stop = stop
         self.result = result
         self.limiter = settings.limiter or process_limiter(settings.segments_per_second)
+        self.group_segments = group_size(settings.segments_per_second)
         self.slots = _Slots(settings.concurrency, settings.segments_per_second,
-                            settings.expected_latency)
-        self.finished = queue.Queue()
+                            settings.expected_latency, self.group_segments)
+        self.finished = deque()  # (message, outcome) heard, not recorded yet
         self.halted = False
+        self.refused = False  # a send heard the provider refuse Mend's credentials
+        self.sends = set()  # the sends in flight (tasks)
+        self.senders = None  # the gateway's calls for this loop, opened with the first send
+        self.contacts = {}  # the claimed texts' contacts, read with the claim
 
     def stopping(self):
-        return self.halted or (self.stop is not None and self.stop.is_set())
+        return self.halted or self.refused or (self.stop is not None and self.stop.is_set())
 
     def run(self):
-        pool = ThreadPoolExecutor(max_workers=self.settings.concurrency,
-                                  thread_name_prefix="mend-send")
-        waiting = deque()
-        try:
-            self._loop(pool, waiting)
-        finally:
-            pool.shutdown(wait=True)
-            self._record_finished()
-            self._release(waiting)
+        _run_to_the_end(self._run())
 
-    def _loop(self, pool, waiting):
+    async def _run(self):
+        waiting = deque()
+        async with contextlib.AsyncExitStack() as self.exits:
+            try:
+                await self._loop(waiting)
+            finally:
+                while self.sends:  # every send in flight finishes and is recorded
+                    await asyncio.wait(list(self.sends))
+                self._record_finished()
+                self._release(waiting)
+
+    async def _loop(self, waiting):
         while True:
-            self._record_finished()
             if self.stopping():
                 return
             if not waiting:
-                room = self.slots.size
+                # whole groups: a smaller one would leave a window part-used
+                room = -(-self.slots.size // self.group_segments) * self.group_segments
                 if self.settings.batch_size is not None:
                     room = min(room, self.settings.batch_size - self.result.claimed)
                 if room <= 0:
@@ -266,82 +308,128 @@ class _Dispatch:
                 waiting.extend(self._claim(room))
                 if not waiting:
                     return
-            while not self.slots.acquire(timeout=0.05):
+            while not await self.slots.acquire(timeout=0.05):
                 self._record_finished()
-            message = waiting.popleft()
+            group = [waiting.popleft()]
+            segments = group[0]["parts"]
+            while (waiting and segments + waiting[0]["parts"] <= self.group_segments
+                   and self.slots.take()):
+                group.append(waiting.popleft())
+                segments += group[-1]["parts"]
             try:
-                started = self._start(pool, message)
+                went = await self._start(group)
             except BaseException:
-                self.slots.release()
-                waiting.appendleft(message)  # released back to `scheduled`, not stranded
+                for _ in group:
+                    self.slots.release()
+                waiting.extendleft(reversed(group))  # released to `scheduled`, not stranded
                 raise
-            if not started:
+            stayed = [message for message in group if message["id"] not in went]
+            for _ in stayed:
                 self.slots.release()
-                if self.stopping() and message is not None:
-                    waiting.appendleft(message)
+            if self.stopping():
+                waiting.extendleft(reversed(stayed))
 
     def _claim(self, limit):
         now = self.clock()
-        with write_transaction(self.db):
+        with write_transaction(self.db):  # with the results so far: one commit
+            self._record_finished()
             claimed = messages.claim_due(self.db, now=now, limit=limit)
             for message in claimed:
                 events.record(self.db, action="message.claimed", subject_type="message",
                               subject_id=message["id"], detail={"attempt": message["attempts"]})
         self.result.claimed += len(claimed)
+        self.contacts = contacts.get_many(self.db, {message["contact_id"]
+                                                    for message in claimed})
         return claimed
 
-    def _start(self, pool, message):
-        """Re-check and hand the message to a sender. False if it did not go to one.
+    async def _start(self, group):
+        """Re-check the group's texts and send those that may go, together. Returns the
+        ids of those handed to a send.
 
-        It is checked before waiting for the rate limiter (a backlog of expired texts
-        must not wait its turn) and again after, right before it goes.
+        Each is checked before waiting for the rate limiter (a backlog of expired
+        texts must not wait its turn), against its contact as read with the claim, and
+        again after, right before it goes, against its contact read then. The sends'
+        results so far are recorded in the transaction that marks the group's sends
+        started, and committed before any request leaves: one commit, one wake-up and
+        one look at the contacts for the whole group, not for each text.
         """
-        self._record_finished()
         if self.stopping():
-            return False
-        if self._held_back(message) is None:
-            return False
-        ticket = self.limiter.acquire(message["parts"], self.stop)
-        if ticket is None:
-            return False
-        contact = self._held_back(message)
-        if contact is None:
-            self.limiter.cancel(ticket)
-            return False
-        with write_transaction(self.db):  # one commit: results so far, and this start
+            return set()
+        group = [message for message in group
+                 if self._held_back(message, self.contacts.get(message["contact_id"]))]
+        if not group:
+            return set()
+        tickets = await self.limiter.acquire_together([m["parts"] for m in group], self.stop)
+        if tickets is None:
+            return set()
+        fresh = contacts.get_many(self.db, {message["contact_id"] for message in group})
+        going = []
+        for message, ticket in zip(group, tickets):
+            contact = self._held_back(message, fresh.get(message["contact_id"]))
+            if contact is None or self.stopping():
+                self.limiter.cancel(ticket)
+            else:
+                going.append((message, contact["phone"], ticket))
+        if not going:
+            return set()
+        if self.senders is None:
+            self.senders = await self.exits.enter_async_context(
+                _in_event_loop(self.gateway, self.settings.concurrency))
+        with write_transaction(self.db):  # one commit: results so far, and these starts
             self._record_finished()
-            messages.mark_send_started(self.db, message["id"], at=utc_now())
-        pool.submit(self._send, message, contact["phone"], ticket)
-        return True
+            if self.stopping():
+                for _, _, ticket in going:
+                    self.limiter.cancel(ticket)
+                return set()
+            started_at = utc_now()
+            for message, _, _ in going:
+                messages.mark_send_started(self.db, message["id"], at=started_at)
+        for message, phone, ticket in going:
+            self.limiter.departed(ticket)  # before the limiter books anything else
+            send = asyncio.create_task(self._send(message, phone, ticket))
+            self.sends.add(send)
+            send.add_done_callback(self.sends.discard)
+        return {message["id"] for message, _, _ in going}
 
-    def _send(self, message, phone, ticket):
-        """In a sender thread: talk to the provider only; never the database."""
+    async def _send(self, message, phone, ticket):
+        """One send in flight: talks to the provider only, never to the database."""
         outcome = Outcome("unknown")
         started = time.monotonic()
         try:
-            outcome = attempt_send(self.gateway, message, phone,
-                                   departing=lambda: self.limiter.departed(ticket))
+            outcome = await attempt_send(self.senders, message, phone,
+                                         departing=lambda: self.limiter.departed(ticket))
         finally:
+            self._heard(message, outcome)
             self.slots.observed(time.monotonic() - started)
-            self.finished.put((message, outcome))
+            self.finished.append((message, outcome))
             self.slots.release()
 
+    def _heard(self, message, outcome):
+        """What the next sends must know at once, before the result is recorded: the
+        provider asked Mend to slow down, counted more parts, or refused Mend's
+        credentials (no more sends this tick)."""
+        error = outcome.error
+        if isinstance(error, RetryLater) and error.code == 20429:
+            self.limiter.slowed_down()
+        elif isinstance(error, CredentialsRejected):
+            self.refused = True
+        sent = outcome.result if outcome.kind in ("sent", "found") else None
+        if sent is not None and sent.parts and sent.parts > message["parts"]:
+            self.limiter.charge(sent.parts - message["parts"])
+
     def _record_finished(self):
-        """Record every outcome the senders handed back, in one transaction."""
-        if self.finished.empty():
+        """Record every outcome the sends handed back, in one transaction."""
+        if not self.finished:
             return
         with write_transaction(self.db):
-            while True:
-                try:
-                    message, outcome = self.finished.get_nowait()
-                except queue.Empty:
-                    return
-                self._record(message, outcome)
+            while self.finished:
+                self._record(*self.finished.popleft())
 
-    def _held_back(self, message):
-        """Re-check the message; hold it back if it must not go. Returns its contact
-        when it may go, else None."""
-        contact = contacts.get(self.db, message["contact_id"])
+    def _held_back(self, message, contact=None):
+        """Re-check the message against `contact` (default: read now); hold it back if
+        it must not go. Returns the contact when it may go, else None."""
+        if contact is None:
+            contact = contacts.get(self.db, message["contact_id"])
         verdict = recheck(self.db, message, self.clock(), self.settings, contact=contact)
         if verdict is not None:
             self._hold_back(message, *verdict)
@@ -382,16 +470,12 @@ class _Dispatch:
                 provider_status=sent.status, parts=message["parts"],
                 provider_parts=sent.parts, sent_at=self.clock(), gateway=self.gateway.name,
                 attempt=message["attempts"], settled_by_lookup=outcome.kind == "found")
-            if sent.parts and sent.parts > message["parts"]:
-                self.limiter.charge(sent.parts - message["parts"])
             self.result.sent += 1
             return
         error = outcome.error
         if outcome.kind == "not_found":
             self._retry(message, error, ambiguous_at=outcome.result)
         elif isinstance(error, RetryLater):
-            if error.code == 20429:
-                self.limiter.slowed_down()
             self._retry(message, error)
         elif isinstance(error, BadNumber):
             delivery.finish(self.db, message_id, to_status="failed", reason=error.reason,
@@ -473,18 +557,65 @@ class _Dispatch:
         self.result.deferred += 1
 
 
-def attempt_send(gateway, message, phone, departing=None):
+def _run_to_the_end(coroutine):
+    """Run a tick's event loop to its end in this thread, as `asyncio.run` does, but
+    without making it the thread's current loop. A thread already inside a running
+    loop (Playwright's synchronous API, in the test session) has that loop set aside
+    for the tick and given back after: the tick blocks the thread either way, as any
+    synchronous call does."""
+    outer = asyncio._get_running_loop()
+    asyncio._set_running_loop(None)
+    try:
+        with asyncio.Runner(loop_factory=asyncio.new_event_loop) as runner:
+            return runner.run(coroutine)
+    finally:
+        asyncio._set_running_loop(outer)
+
+
+@contextlib.asynccontextmanager
+async def _in_event_loop(gateway, concurrency):
+    """The gateway's calls as coroutines: its own (`in_event_loop`), or its blocking
+    ones run in up to `concurrency` threads."""
+    if hasattr(gateway, "in_event_loop"):
+        async with gateway.in_event_loop() as in_loop:
+            yield in_loop
+        return
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="mend-send") as pool:
+        yield _InThreads(gateway, pool)
+
+
+class _InThreads:
+    """A blocking gateway's calls as coroutines, each run in one of `pool`'s threads
+    (which talk to the provider only, never to the database)."""
+
+    def __init__(self, gateway, pool):
+        self.name = gateway.name
+        self._gateway, self._pool = gateway, pool
+
+    async def send(self, **fields):
+        return await self._run(self._gateway.send, fields)
+
+    async def find_sent(self, **fields):
+        return await self._run(self._gateway.find_sent, fields)
+
+    async def _run(self, call, fields):
+        return await asyncio.get_running_loop().run_in_executor(
+            self._pool, lambda: call(**fields))
+
+
+async def attempt_send(gateway, message, phone, departing=None):
     """One send, and for an ambiguous failure a look-up before anything else happens.
 
-    A message whose earlier attempt was ambiguous is looked up again before it is
-    sent again: the provider may have taken it after all. `departing` is called
-    just before the create request leaves (the rate limiter counts it from then).
+    `gateway` is a gateway's calls as coroutines (`_in_event_loop`). A message whose
+    earlier attempt was ambiguous is looked up again before it is sent again: the
+    provider may have taken it after all. `departing` is called just before the
+    create request leaves (the rate limiter counts it from then).
     """
     started = utc_now()
     if message["ambiguous_at"]:
         try:
-            found = gateway.find_sent(to=phone, body=message["body"],
-                                      sent_after=from_db_time(message["ambiguous_at"]))
+            found = await gateway.find_sent(to=phone, body=message["body"],
+                                            sent_after=from_db_time(message["ambiguous_at"]))
         except LookupFailed as error:
             return Outcome("unknown", error=error)
         if found:
@@ -492,11 +623,13 @@ def attempt_send(gateway, message, phone, departing=None):
     if departing is not None:
         departing()
     try:
-        return Outcome("sent", gateway.send(message_id=message["id"], to=phone,
-                                            body=message["body"], parts=message["parts"]))
+        return Outcome("sent", await gateway.send(message_id=message["id"], to=phone,
+                                                  body=message["body"],
+                                                  parts=message["parts"]))
     except Ambiguous as error:
         try:
-            found = gateway.find_sent(to=phone, body=message["body"], sent_after=started)
+            found = await gateway.find_sent(to=phone, body=message["body"],
+                                            sent_after=started)
         except LookupFailed:
             return Outcome("unknown", error=error)
         if found:

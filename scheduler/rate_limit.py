@@ -4,10 +4,12 @@ Twilio counts throughput in segments (parts), not messages, and a strict provide
 refuses (429) a create that would put more than its limit into any one second. The
 limiter does two things:
 
-- it paces sends evenly (no bursts): a text of `parts` segments leaves no sooner
-  than `parts / rate` seconds after the one before, a little under the limit so
-  that a request that leaves a few milliseconds late cannot crowd the one a second
-  before it: the rate is `limit / (1 + margin)`;
+- it paces sends evenly: a text of `parts` segments leaves no sooner than
+  `parts / rate` seconds after the one before, a little under the limit so that a
+  request that leaves a few milliseconds late cannot crowd the one a second before
+  it: the rate is `limit / (1 + margin)`. A few texts booked together
+  (`book_together`, the dispatcher's small groups) leave at one moment, as long
+  after the one before as all their segments take;
 - it keeps a log of the last second's sends, by the time each actually left (the
   sender reports it just before the request goes), and holds a send back until the
   window ending then has room for all of its parts. So a three-part text after nine
@@ -18,6 +20,7 @@ A 429 the provider answered anyway widens the margin a little (`slowed_down`), u
 margin wears off over a minute or so, so one noisy moment does not slow sending for
 good.
 """
+import asyncio
 import threading
 import time
 from collections import deque
@@ -28,16 +31,18 @@ MAX_MARGIN = 0.2
 WIDEN_BY = 0.02  # extra margin after each 429 ...
 WEARS_OFF = 0.001  # ... losing this much each second
 EPSILON = 1e-6
+STOP_CHECK = 0.25  # seconds: how long an event-loop wait may go without looking at `stop`
 
 
 class Ticket:
     """One booked send: when it may leave and how many segments it carries."""
 
-    __slots__ = ("at", "segments")
+    __slots__ = ("at", "segments", "counted")
 
     def __init__(self, at, segments):
         self.at = at
         self.segments = segments
+        self.counted = True  # in the limiter's window log (its segments in the sum)
 
 
 class SegmentRateLimiter:
@@ -50,6 +55,7 @@ class SegmentRateLimiter:
         self._clock = clock
         self._last_start = None
         self._log = deque()  # tickets in the current window, in the order they were booked
+        self._used = 0  # their segments
         self._lock = threading.Lock()
 
     @property
@@ -70,8 +76,10 @@ class SegmentRateLimiter:
         """The earliest moment from `start` when the window ending then has room."""
         window, limit = self.window, self.segments_per_second
         while self._log and self._log[0].at <= start - window:
-            self._log.popleft()
-        used = sum(ticket.segments for ticket in self._log)
+            gone = self._log.popleft()
+            gone.counted = False
+            self._used -= gone.segments
+        used = self._used
         if used + segments <= limit + EPSILON:
             return start
         for ticket in self._log:  # oldest first: wait until enough of them leave the window
@@ -82,36 +90,48 @@ class SegmentRateLimiter:
 
     def book(self, segments):
         """Book `segments`; returns a Ticket whose `at` is when they may leave."""
+        return self.book_together([segments])[0]
+
+    def book_together(self, segments):
+        """Book a send for each of `segments` (a list), all to leave at the same moment:
+        as long after the last booking as their segments take at the pace, and when
+        the window ending then has room for all of them. Returns their Tickets."""
+        total = sum(segments)
         with self._lock:
             now = self._clock()
             start = now if self._last_start is None else \
-                max(now, self._last_start + segments / self.pace)
-            start = self._room_at(start, min(segments, self.segments_per_second))
+                max(now, self._last_start + total / self.pace)
+            start = self._room_at(start, min(total, self.segments_per_second))
             self._last_start = start
-            ticket = Ticket(start, segments)
-            self._log.append(ticket)
-            return ticket
+            tickets = [Ticket(start, parts) for parts in segments]
+            self._log.extend(tickets)
+            self._used += total
+            return tickets
 
     def reserve(self, segments):
         """Book `segments` and return how many seconds to wait before sending them."""
         ticket = self.book(segments)
         return ticket.at - self._clock()
 
-    def acquire(self, segments, stop=None):
-        """Wait for a slot. Returns the Ticket, or None when `stop` was set while
-        waiting (nothing may be sent)."""
-        ticket = self.book(segments)
-        delay = ticket.at - self._clock()
-        if delay > 0:
-            if stop is None:
-                time.sleep(delay)
-            elif stop.wait(delay):
-                self.cancel(ticket)
+    async def acquire_together(self, segments, stop=None):
+        """`book_together`, then wait (in an event loop, without blocking it) until
+        they may leave. Looks at `stop` at least every STOP_CHECK seconds. Returns the
+        Tickets, or None when `stop` was set (all are cancelled, nothing may go).
+
+        The caller tells the limiter (`departed`) as they leave, before it books
+        anything else: a send that leaves late moves the window with it.
+        """
+        tickets = self.book_together(segments)
+        leave_at = tickets[0].at
+        while True:
+            if stop is not None and stop.is_set():
+                for ticket in tickets:
+                    self.cancel(ticket)
                 return None
-        if stop is not None and stop.is_set():
-            self.cancel(ticket)
-            return None
-        return ticket
+            delay = leave_at - self._clock()
+            if delay <= 0:
+                return tickets
+            await asyncio.sleep(delay if stop is None else min(delay, STOP_CHECK))
 
     def departed(self, ticket):
         """The send is leaving now: count it in the window from this moment."""
@@ -121,6 +141,8 @@ class SegmentRateLimiter:
     def cancel(self, ticket):
         """A booked send that will not go: its segments free the window again."""
         with self._lock:
+            if ticket.counted:
+                self._used -= ticket.segments
             ticket.segments = 0
 
     def charge(self, segments):

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from scheduler.dispatcher import dispatch_due, mark_abandoned_sends
+from scheduler.dispatcher import dispatch_due, group_size, mark_abandoned_sends
 from scheduler.rate_limit import SegmentRateLimiter
 from sms import send_window
 from storage import alerts, contacts, events, messages
@@ -27,9 +27,9 @@ class CountingLimiter(SegmentRateLimiter):
         super().__init__(segments_per_second)
         self.booked = []
 
-    def book(self, segments):
-        self.booked.append(segments)
-        return super().book(segments)
+    def book_together(self, segments):
+        self.booked.extend(segments)
+        return super().book_together(segments)
 
 
 def sent_event(db, message_id):
@@ -265,6 +265,60 @@ def test_the_limiter_never_puts_more_than_the_limit_in_any_one_second_window(lim
     span = sends[-1][0] - sends[0][0]
     used = sum(parts for _, parts in sends[:-1]) / span / limit
     assert used >= (0.95 if mix == (1,) else 0.8)
+
+
+@pytest.mark.parametrize("limit", [10, 30, 100])
+@pytest.mark.parametrize("mix", [(1,), (1, 1, 1, 1, 2, 3, 4)], ids=["one part", "mixed"])
+def test_texts_sent_in_groups_never_put_more_than_the_limit_in_any_one_second_window(
+        limit, mix):
+    """The dispatcher sends texts due together in small groups, booked together and
+    leaving together (a quarter of the groups 4 ms late): still no one-second window
+    holds more than the limit, and one-part texts still use 95 % of it."""
+    size = group_size(limit)
+    assert size > 1
+    now = [0.0]
+    limiter = SegmentRateLimiter(limit, clock=lambda: now[0])
+    rng = random.Random(limit)
+    sends = []
+    while len(sends) < 40 * limit:
+        group = [min(size, rng.choice(mix))]
+        while sum(group) < size:
+            group.append(min(size - sum(group), rng.choice(mix)))
+        tickets = limiter.book_together(group)
+        now[0] = max(now[0], tickets[0].at) + rng.choice([0, 0, 0, 0.004])
+        for ticket in tickets:
+            limiter.departed(ticket)
+        sends.extend((ticket.at, ticket.segments) for ticket in tickets)
+    assert segments_in_busiest_second(sends) <= limit
+    span = sends[-1][0] - sends[0][0]
+    used = sum(parts for at, parts in sends if at < sends[-1][0]) / span / limit
+    assert used >= 0.95
+
+
+def test_at_a_strict_providers_limit_texts_due_together_go_in_groups_and_none_is_refused(
+        delivery_db, fake_twilio):
+    """Twenty texts due at once, 10 segments a second, a provider counting a strict
+    rolling second: they leave five at a time, half a second apart, and none is
+    refused."""
+    db = delivery_db
+    fake_twilio.set_limit(10, "strict")
+    fake_twilio.latency = 0.2
+    contact_id = add_person(db, db.worker_id)
+    for n in range(20):
+        add_message(db, db.worker_id, contact_id, body=f"Text {n}")
+
+    result = dispatch_due(db, gateway_for(fake_twilio), NOON_ISH,
+                          settings(segments_per_second=10, concurrency=32))
+
+    assert (result.sent, fake_twilio.refused) == (20, [])
+    arrived = sorted(message["_received_at"] for message in fake_twilio.created)
+    groups = [[arrived[0]]]
+    for before, after in zip(arrived, arrived[1:]):
+        if after - before > 0.25:
+            groups.append([])
+        groups[-1].append(after)
+    assert [len(group) for group in groups] == [5, 5, 5, 5]
+    assert all(0.45 < later[0] - earlier[0] < 1.0 for earlier, later in zip(groups, groups[1:]))
 
 
 def test_a_429_widens_the_limiters_margin_up_to_a_ceiling_and_it_wears_off():
