@@ -1,10 +1,7 @@
 """Opening the database: one connection per request or thread, never shared."""
 import contextlib
-import itertools
 import re
 import sqlite3
-import threading
-import time
 from datetime import datetime, timezone
 
 import sqlite_utils
@@ -61,63 +58,27 @@ def checkpoint_without_waiting(db):
     db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
 
-# Writers in this process take turns here before asking SQLite for its write lock, so
-# a thread waiting to write is woken the moment the one before it finishes, rather
-# than by SQLite's busy handler, which sleeps 1, 2, 5, 10, 15, 20, 25 ms ... between
-# tries and so often sleeps on long after the lock is free (under `bench.load` a page
-# waited 20 ms or more for it one time in ten). Re-entrant: a write inside a write in
-# the same thread waits on SQLite as before.
-_WRITERS = threading.RLock()
-_LOCK_POLL = (0.0002, 0.0005, 0.001, 0.002)  # seconds between tries for SQLite's write lock
-
-
 @contextlib.contextmanager
 def write_transaction(db):
     """A transaction that takes the write lock up front (BEGIN IMMEDIATE).
 
     A plain BEGIN that reads first and writes later can fail with "database is
     locked" under WAL when another writer commits in between; taking the lock at
-    the start makes the busy timeout apply instead. Writers in one process queue
-    for it in turn, and one waiting on another process tries again every few
-    milliseconds; after the busy timeout it fails as SQLite's own wait would
-    ("database is locked").
+    the start makes the busy timeout apply instead.
     """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-    if not _WRITERS.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
-        raise sqlite3.OperationalError("database is locked")
+    db.conn.execute("BEGIN IMMEDIATE")
     try:
-        _begin_immediate(db.conn, deadline)
-        try:
-            yield db
-        except BaseException:
-            if db.conn.in_transaction:
-                db.conn.execute("ROLLBACK")
-            raise
-        else:
-            db.conn.execute("COMMIT")
-    finally:
-        _WRITERS.release()
-
-
-def _begin_immediate(conn, deadline):
-    """BEGIN IMMEDIATE, trying again every few milliseconds while another connection
-    holds the write lock, until `deadline`."""
-    conn.execute("PRAGMA busy_timeout = 0")
-    try:
-        for attempt in itertools.count():
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as error:
-                if "locked" not in str(error) or time.monotonic() >= deadline:
-                    raise
-            time.sleep(_LOCK_POLL[min(attempt, len(_LOCK_POLL) - 1)])
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
 
 
 def select(db, sql, params=()):

@@ -4,8 +4,7 @@ Each serving thread keeps its connection between requests (opening one reads the
 whole schema). What a request leaves uncommitted never reaches the next one or holds
 the write lock, and a database file replaced under a running server is opened
 afresh, never written through a connection to the old file. Writers wait their turn
-for the write lock (in one process in a queue, behind another process by trying
-again), and fail as SQLite would only after the busy timeout."""
+for the write lock, and fail ("database is locked") only after the busy timeout."""
 import os
 import sqlite3
 import threading
@@ -80,7 +79,7 @@ def test_a_writer_waits_for_another_connections_lock_and_goes_when_it_is_free(ap
     db.close()
 
 
-def test_writers_in_one_process_take_turns_and_none_is_lost(app_config, user_ids):
+def test_writers_in_many_threads_each_wait_their_turn_and_none_is_lost(app_config, user_ids):
     path = app_config["DATABASE_PATH"]
     errors = []
 
@@ -110,7 +109,7 @@ def test_writers_in_one_process_take_turns_and_none_is_lost(app_config, user_ids
     db.close()
 
 
-def test_a_writer_still_waiting_when_the_busy_timeout_ends_fails_as_sqlite_would(
+def test_a_writer_still_waiting_when_the_busy_timeout_ends_is_refused_and_writes_nothing(
         app_config, user_ids, monkeypatch):
     monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 200)
     path = app_config["DATABASE_PATH"]
