@@ -51,23 +51,29 @@ def test_a_database_file_replaced_under_the_server_is_opened_afresh(app, app_con
     assert "Log out Restored" in client.get("/dashboard").get_data(as_text=True)
 
 
-def _hold_the_write_lock(path, seconds, ready):
-    """Another process's writer (a connection of its own): holds SQLite's write lock."""
-    other = sqlite3.connect(path, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    other.execute("UPDATE users SET name = name WHERE id = 1")
-    ready.set()
-    time.sleep(seconds)
-    other.execute("COMMIT")
-    other.close()
+def _write_lock_held(path, seconds):
+    """Another process's writer (a connection of its own) holds SQLite's write lock for
+    `seconds` from now; returns its thread once it holds it."""
+    ready = threading.Event()
+
+    def hold():
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE users SET name = name WHERE id = 1")
+        ready.set()
+        time.sleep(seconds)
+        other.execute("COMMIT")
+        other.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    ready.wait(5)
+    return holder
 
 
 def test_a_writer_waits_for_another_connections_lock_and_goes_when_it_is_free(app_config, user_ids):
     path = app_config["DATABASE_PATH"]
-    ready = threading.Event()
-    holder = threading.Thread(target=_hold_the_write_lock, args=(path, 0.3, ready))
-    holder.start()
-    ready.wait(5)
+    holder = _write_lock_held(path, 0.3)
     db = connect(path)
     started = time.monotonic()
     with write_transaction(db):
@@ -113,10 +119,7 @@ def test_a_writer_still_waiting_when_the_busy_timeout_ends_is_refused_and_writes
         app_config, user_ids, monkeypatch):
     monkeypatch.setattr(connection, "BUSY_TIMEOUT_MS", 200)
     path = app_config["DATABASE_PATH"]
-    ready = threading.Event()
-    holder = threading.Thread(target=_hold_the_write_lock, args=(path, 1.0, ready))
-    holder.start()
-    ready.wait(5)
+    holder = _write_lock_held(path, 1.0)
     db = connect(path)
     with pytest.raises(sqlite3.OperationalError, match="database is locked"):
         with write_transaction(db):
