@@ -348,10 +348,10 @@ class _Dispatch:
 
         Each is checked before waiting for the rate limiter (a backlog of expired
         texts must not wait its turn), against its contact as read with the claim, and
-        again after, right before it goes, against its contact read then. The sends'
-        results so far are recorded in the transaction that marks the group's sends
-        started, and committed before any request leaves: one commit, one wake-up and
-        one look at the contacts for the whole group, not for each text.
+        again after, right before it goes: in the transaction that records the sends'
+        results so far and marks the group's sends started, committed before any
+        request leaves. One commit, one wake-up and one look at the contacts for the
+        whole group, not for each text.
         """
         if self.stopping():
             return set()
@@ -362,25 +362,24 @@ class _Dispatch:
         tickets = await self.limiter.acquire_together([m["parts"] for m in group], self.stop)
         if tickets is None:
             return set()
-        fresh = contacts.get_many(self.db, {message["contact_id"] for message in group})
-        going = []
-        for message, ticket in zip(group, tickets):
-            contact = self._held_back(message, fresh.get(message["contact_id"]))
-            if contact is None or self.stopping():
-                self.limiter.cancel(ticket)
-            else:
-                going.append((message, contact["phone"], ticket))
-        if not going:
-            return set()
         if self.senders is None:
             self.senders = await self.exits.enter_async_context(
                 _in_event_loop(self.gateway, self.settings.concurrency))
-        with write_transaction(self.db):  # one commit: results so far, and these starts
+        going = []
+        # One commit: the answers heard so far, the last check and these starts. The
+        # check holds the write lock, so it sees every STOP or withdrawal committed
+        # before it and none can land between it and the send-started mark; and it
+        # comes after the answers are recorded, so a text to someone the provider just
+        # said has opted out (21610) or whose number it does not know is held back.
+        with write_transaction(self.db):
             self._record_finished()
-            if self.stopping():
-                for _, _, ticket in going:
+            fresh = contacts.get_many(self.db, {message["contact_id"] for message in group})
+            for message, ticket in zip(group, tickets):
+                contact = self._held_back(message, fresh.get(message["contact_id"]))
+                if contact is None or self.stopping():
                     self.limiter.cancel(ticket)
-                return set()
+                else:
+                    going.append((message, contact["phone"], ticket))
             started_at = utc_now()
             for message, _, _ in going:
                 messages.mark_send_started(self.db, message["id"], at=started_at)

@@ -516,6 +516,27 @@ def test_a_person_who_texted_stop_to_the_provider_has_consent_withdrawn(
     assert fake_twilio.created == []
 
 
+@pytest.mark.parametrize("code, status", [(21610, "cancelled"), (21614, "scheduled")])
+def test_a_text_due_after_the_provider_refused_the_person_is_not_sent_in_the_same_tick(
+        delivery_db, fake_twilio, code, status):
+    """Two texts to one person, a second apart (1 segment a second): the provider's
+    answer to the first (they texted STOP; the number cannot take texts) is recorded
+    before the second's last check, which holds it back rather than sending it."""
+    db = delivery_db
+    contact_id = add_person(db, db.worker_id)
+    first = add_message(db, db.worker_id, contact_id, body="First text")
+    second = add_message(db, db.worker_id, contact_id, body="Second text")
+    fake_twilio.reject_number("+447911123456", code)
+
+    dispatch_due(db, gateway_for(fake_twilio), NOON_ISH,
+                 settings(segments_per_second=1, concurrency=4))
+
+    assert [code_ for _, _, code_ in fake_twilio.refused] == [code]  # only the first asked
+    assert status_of(db, first) in ("cancelled", "failed")
+    assert status_of(db, second) == status
+    assert "message.sent" not in actions_for(db, second)
+
+
 def test_rejected_credentials_stop_dispatching_without_failing_texts(
         delivery_db, fake_twilio):
     db = delivery_db
