@@ -22,9 +22,13 @@ class Database(sqlite_utils.Database):
     def query(self, sql, params=None):
         if self._tracer or not _PLAIN_SELECT.match(sql):
             return super().query(sql, params)
-        cursor = self.conn.execute(sql, params if params is not None else ())
-        keys = dedupe_keys(column[0] for column in cursor.description)
-        return (dict(zip(keys, row)) for row in cursor)
+        return _as_dicts(self.conn.execute(sql, params if params is not None else ()))
+
+
+def _as_dicts(cursor):
+    """A cursor's rows as dicts, read as they are used (as sqlite-utils' `query`)."""
+    keys = dedupe_keys(column[0] for column in cursor.description)
+    return (dict(zip(keys, row)) for row in cursor)
 
 
 def connect(path):
@@ -82,15 +86,11 @@ def write_transaction(db):
 
 
 def select(db, sql, params=()):
-    """The rows of a read (or of a write's RETURNING) as dicts, in a list.
+    """The rows of a read, or of a write's RETURNING, as dicts, all read at once.
 
-    For the dispatcher's hot paths: sqlite-utils' `db.query` wraps every statement
-    in a savepoint of its own (three statements for one), which costs more than the
-    read itself when it runs twice for every text sent. Inside a transaction, or for
-    a plain SELECT, there is nothing for that savepoint to protect."""
-    cursor = db.conn.execute(sql, params)
-    keys = dedupe_keys(column[0] for column in cursor.description)
-    return [dict(zip(keys, row)) for row in cursor]
+    For the dispatcher's claim (an UPDATE ... RETURNING inside its transaction, where
+    sqlite-utils' `query` would wrap it in a savepoint of its own) and its re-checks."""
+    return list(_as_dicts(db.conn.execute(sql, params)))
 
 
 def ping(db):
