@@ -192,18 +192,32 @@ def run_forever(config, echo=print):
         scheduler = BlockingScheduler(timezone="UTC")
         add_jobs(scheduler, ticker, config)
 
+        asked_to_stop = threading.Event()
+
         def stop(signum, frame):
-            if ticker.stop.is_set():
-                return
-            echo("Stopping: finishing the sends in flight, claiming no more.")
+            # Only flags: the handler runs in the main thread between any two of its
+            # steps, possibly inside APScheduler handing a tick to its thread pool
+            # while holding the pool's lock, which shutting the pool down here would
+            # wait for forever (a SIGTERM hung the scheduler that way once).
             ticker.stop.set()
+            asked_to_stop.set()
+
+        def shut_down():
+            asked_to_stop.wait()
+            echo("Stopping: finishing the sends in flight, claiming no more.")
             scheduler.shutdown(wait=True)
 
+        stopper = threading.Thread(target=shut_down, name="mend-stop", daemon=True)
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         echo(f"Mend scheduler running every {config['SCHEDULER_INTERVAL']}s "
              f"with the {ticker.gateway.name} backend. Ctrl+C to stop.")
-        scheduler.start()
+        stopper.start()
+        try:
+            scheduler.start()
+        finally:
+            if asked_to_stop.is_set():
+                stopper.join()  # the tick in flight has finished before the lock goes
     finally:
         lock.release()
 
