@@ -38,8 +38,27 @@ class Context:
     service_allowed: bool = False
 
 
+# A phrase starts and ends at the edge of a word.
+WORD_START, WORD_END = r"(?<![\w-])", r"(?![\w-])"
+
+
+class Phrases(tuple):
+    """One list's phrases, each compiled on its own (so every phrase in a text is found,
+    even one inside another), and `any_in`: one pattern that says whether the text holds
+    any of them at all. Most texts hold none; one pass over the text for the whole list
+    costs about a sixth of a pass for each phrase (measured on a 150-character text)."""
+
+    def __new__(cls, cores):
+        phrases = super().__new__(cls, (re.compile(WORD_START + core + WORD_END, re.IGNORECASE)
+                                        for core in cores))
+        any_phrase = "|".join(f"(?:{core})" for core in cores) or "(?!)"
+        phrases.any_in = re.compile(rf"{WORD_START}(?:{any_phrase}){WORD_END}",
+                                    re.IGNORECASE).search
+        return phrases
+
+
 def _phrases(*patterns):
-    return [re.compile(rf"(?<![\w-]){pattern}(?![\w-])", re.IGNORECASE) for pattern in patterns]
+    return Phrases(patterns)
 
 
 BLAME = _phrases(
@@ -135,16 +154,15 @@ class Words:
 
 ENGLISH_SIGN_OFF = (r"(?:\b(?:it's|it is|this is|from|love|thanks|cheers|best wishes|"
                     r"take care),?\s+{name}\b|\b{name} here\b|(?:^|\n)\s*-?\s*{name}\s*$)")
-ENGLISH_WORDS = Words(tuple(BLAME), tuple(DEMANDS), tuple(DEADLINES), tuple(SENSITIVE),
-                      tuple(INTIMATE), NO_REPLY_NEEDED, GREETING, ENGLISH_SIGN_OFF, DAY_WORDS)
+ENGLISH_WORDS = Words(BLAME, DEMANDS, DEADLINES, SENSITIVE, INTIMATE, NO_REPLY_NEEDED,
+                      GREETING, ENGLISH_SIGN_OFF, DAY_WORDS)
 
 
 def _language_words(code, lists):
     prefix = wordlists.ARABIC_PREFIX if code == "ar" else ""
 
     def compiled(key, joined=True):
-        return tuple(re.compile(rf"(?<![\w-]){prefix if joined else ''}(?:{pattern})(?![\w-])",
-                                re.IGNORECASE) for pattern in lists[key])
+        return Phrases([f"{prefix if joined else ''}(?:{pattern})" for pattern in lists[key]])
     days = "|".join(f"(?:{pattern})" for pattern in lists["days"])
     return Words(compiled("blame"), compiled("demands"), compiled("deadlines"),
                  compiled("sensitive"), compiled("intimate"),
@@ -167,6 +185,8 @@ def _first_match(patterns, text):
     A phrase inside a longer one ("resistant" in "treatment resistant") is not repeated.
     """
     matched = text.translate(_FOR_MATCHING)
+    if patterns.any_in(matched) is None:
+        return []
     spans = sorted({match.span() for pattern in patterns for match in pattern.finditer(matched)},
                    key=lambda span: (span[0], -span[1]))
     phrases, covered_to = {}, -1
@@ -485,7 +505,8 @@ def _run(check, text, context, words, language):
 
 
 _NOTHING = re.compile(r"(?!)")
-_NO_WORDS = Words((), (), (), (), (), _NOTHING, _NOTHING, r"(?!)", _NOTHING)
+_NO_WORDS = Words(Phrases(()), Phrases(()), Phrases(()), Phrases(()), Phrases(()), _NOTHING,
+                  _NOTHING, r"(?!)", _NOTHING)
 
 
 def notes_for(language):

@@ -1,7 +1,11 @@
 """The rules of a good repair text: each check, with the exact words a person reads."""
-import pytest
+import re
 
-from sms.checks import Context, Finding, check_text
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sms.checks import WORDS, Context, Finding, check_text
 from sms.library import body_findings
 
 SAM = Context(worker="Sam", service_name="Hope Street", service_allowed=False)
@@ -275,3 +279,25 @@ def test_a_template_may_not_name_a_day_mend_did_not_fill(body, days):
                        "out, or let Mend write it: {day} for when it happened (“today”, "
                        "“yesterday”, “on Tuesday”), {next_meeting} for the next meeting.")
         for day in days]
+
+
+LISTS = ("blame", "demands", "deadlines", "sensitive", "intimate")
+# The words the phrases are made of, in every language: random texts of them often hold
+# a phrase, sometimes two overlapping, and often only parts of one.
+PHRASE_WORDS = sorted({word for words in WORDS.values() for key in LISTS
+                       for phrase in getattr(words, key)
+                       for word in re.findall(r"\w+", re.sub(r"\\\w|\?:|\?<!|\?!", " ",
+                                                             phrase.pattern))})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(PHRASE_WORDS), st.sampled_from([" ", "", "-", ", "])),
+                min_size=1, max_size=10).map(lambda parts: "".join(w + s for w, s in parts)))
+def test_a_text_is_read_phrase_by_phrase_whenever_the_quick_pass_finds_a_phrase(text):
+    """The one pass over a whole list (which lets most texts skip reading it phrase by
+    phrase) never misses a phrase that reading phrase by phrase would find."""
+    for words in WORDS.values():
+        for key in LISTS:
+            phrases = getattr(words, key)
+            found_by_one = [p.pattern for p in phrases if p.search(text)]
+            assert (phrases.any_in(text) is not None) == bool(found_by_one), (key, text)
