@@ -7,11 +7,23 @@ import multiprocessing
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-# SQLite takes one writer at a time: a few sync workers with threads is plenty for a team.
-workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
-threads = int(os.environ.get("WEB_THREADS", 4))
-worker_class = "gthread"
-timeout = 30
+# Sync workers, one request at a time each, as many as gunicorn advises (2 x cores + 1).
+# A sync worker takes a connection only when it is free, so every request waits in the
+# kernel's one queue for the first free worker. gthread workers take connections as they
+# come and queue them behind their own threads: a worker whose threads were busy (one
+# waiting for SQLite's write lock, others waiting for Python's GIL) held requests that an
+# idle worker could have served. Under `bench.load` (30 simulated workers, 2 cores) p95
+# was 224-268 ms with 2 gthread workers x 4 threads, 142-212 ms with sync workers.
+# Sync workers need a reverse proxy that buffers requests and responses (nginx does by
+# default) so that a slow client never holds a worker; Mend runs behind one.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# More than one thread makes gunicorn use gthread workers again.
+threads = int(os.environ.get("WEB_THREADS", 1))
+worker_class = "sync"
+# A sync worker that has not finished its request in this many seconds is killed. The
+# longest request is the history CSV download: exporting a million texts took 14-22 s
+# on this project's 2-core machine (README, Audit).
+timeout = 120
 graceful_timeout = 20
 # No keep-alive: each request is a new connection, accepted by whichever worker is free
 # first. With keep-alive, a client's connection stays with the worker that accepted

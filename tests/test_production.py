@@ -5,18 +5,25 @@ import os
 import re
 import subprocess
 import sys
+import sqlite3
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import requests
 from sqlite_utils import Migrations
 
 import settings
 from storage import migrations
 from storage.connection import connect
 from tests.harness.database import prepare_database
-from tests.harness.processes import free_port
+from tests.harness.delivery import FROM_NUMBER
+from tests.harness.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
+from tests.harness.processes import (free_port, server_environment, start_web, stop_process,
+                                     wait_until_serving)
+from tests.harness.twilio_signing import signature_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +52,43 @@ def test_gunicorn_serves_mend_with_the_shipped_config(tmp_path):
         process.terminate()
         output = process.communicate(timeout=20)[0]
     assert '"GET /healthz" 200' in output  # the access log, with no query string or body
+
+
+def test_a_request_waiting_for_the_database_holds_up_no_request_after_it(tmp_path):
+    """The shipped gunicorn workers take a request only when they are free. While one
+    waits for SQLite's write lock (held here by another connection), the requests after
+    it go to the other worker and are answered; none waits in a queue behind it."""
+    database = tmp_path / "mend.db"
+    prepare_database(str(database))
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {**server_environment(database, fake_url="http://127.0.0.1:9",
+                                public_base_url=base_url, BIND=f"127.0.0.1:{port}"),
+           "WEB_CONCURRENCY": "2"}
+    log_path = tmp_path / "web.log"
+    web = start_web(env, log_path)
+    holder = sqlite3.connect(database, isolation_level=None)
+    try:
+        wait_until_serving(base_url, web, log_path)
+        holder.execute("BEGIN IMMEDIATE")  # nobody else may write until it ends
+        params = {"MessageSid": "SM" + "0" * 32, "AccountSid": ACCOUNT_SID,
+                  "From": "+447700900456", "To": FROM_NUMBER, "Body": "hello"}
+        url = f"{base_url}/webhooks/twilio/inbound"
+        signature = signature_for(url, params, AUTH_TOKEN)
+        with ThreadPoolExecutor(1) as pool:
+            reply = pool.submit(requests.post, url, data=params, timeout=30,
+                                headers={"X-Twilio-Signature": signature})
+            time.sleep(0.5)  # the reply has reached a worker, which waits for the lock
+            answered = [requests.get(f"{base_url}/healthz", timeout=8).status_code
+                        for _ in range(10)]
+            still_waiting = not reply.done()
+            holder.execute("ROLLBACK")
+            stored = reply.result(timeout=30)
+        assert answered == [200] * 10 and still_waiting
+        assert stored.status_code == 200  # stored once the lock was free
+    finally:
+        holder.close()
+        stop_process(web)
 
 
 def test_production_logs_are_json_lines_with_the_request_id(app):

@@ -121,7 +121,7 @@ def test_killing_the_web_process_mid_request_leaves_nothing_half_written(tmp_pat
     port = load.free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {**load.environment(database_path, port, "http://127.0.0.1:9"),
-           "SMS_BACKEND": "console", "WEB_CONCURRENCY": "2", "WEB_THREADS": "4"}
+           "SMS_BACKEND": "console", "WEB_CONCURRENCY": "2"}
     log_path = tmp_path / "web.log"
     stop = threading.Event()
     clients = [Client(n, ACCOUNTS[key][0], base_url, stop) for n, key in enumerate(CLIENTS)]

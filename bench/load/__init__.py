@@ -6,7 +6,8 @@ Everything is real and runs on 127.0.0.1, each in its own process:
 - the web app under gunicorn with the shipped `gunicorn.conf.py`;
 - the dispatcher, `flask --app app scheduler run`, with SMS_BACKEND=twilio and the
   official `twilio` client pointed at the fake Twilio (`tests/harness/fake_twilio.py`);
-- simulated support workers (threads, one `requests` session each) who log in, then
+- simulated support workers (threads of this process, each with its own session in a
+  small `http.client` browser, `browser.py`) who log in, then
   over and over open the compose page, preview a text, review it and confirm it
   (carrying `seen_warnings` from the confirm page), every text going "now";
 - "Twilio" (a thread here): signed status callbacks (sent, delivered, and now and then

@@ -15,8 +15,10 @@ def main():
                                      description=__doc__)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=30)
-    parser.add_argument("--web-workers", type=int, default=2)
-    parser.add_argument("--web-threads", type=int, default=4)
+    parser.add_argument("--web-workers", type=int, default=None,
+                        help="gunicorn workers (default: as gunicorn.conf.py sets them)")
+    parser.add_argument("--web-threads", type=int, default=None,
+                        help="threads per gunicorn worker (default: gunicorn.conf.py's)")
     parser.add_argument("--fake-latency", type=float, default=0.05)
     args = parser.parse_args()
     result = run_load(args.seconds, args.workers, fake_latency=args.fake_latency,

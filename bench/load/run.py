@@ -2,6 +2,7 @@
 let the workers and Twilio loose for `seconds`, wait for the sends to finish, stop
 everything, then check and report."""
 import random
+import runpy
 import tempfile
 import threading
 import time
@@ -15,7 +16,7 @@ from bench.load.report import figures
 from bench.load.seed import make_people
 from bench.load.tally import Tally
 from bench.load.workers import TIMEZONE, Worker
-from tests.harness.processes import (free_port, server_environment, start_fake_twilio,
+from tests.harness.processes import (ROOT, free_port, server_environment, start_fake_twilio,
                                      start_scheduler, start_web, stop_process,
                                      wait_until_serving)
 
@@ -30,9 +31,18 @@ def environment(database_path, port, fake_url):
                               TIMEZONE=TIMEZONE)
 
 
-def run_load(seconds=60, workers=30, *, fake_latency=0.05, web_workers=2, web_threads=4,
+def shipped_web_settings():
+    """gunicorn's workers and threads as the shipped `gunicorn.conf.py` sets them here."""
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    return config["workers"], config["threads"]
+
+
+def run_load(seconds=60, workers=30, *, fake_latency=0.05, web_workers=None, web_threads=None,
              workdir=None, echo=print):
-    """Run the whole thing; returns a dict of figures with `problems` (a list, empty if well)."""
+    """Run the whole thing; returns a dict of figures with `problems` (a list, empty if well).
+    gunicorn runs as shipped unless `web_workers` or `web_threads` say otherwise."""
+    shipped_workers, shipped_threads = shipped_web_settings()
+    web_workers, web_threads = web_workers or shipped_workers, web_threads or shipped_threads
     own_dir = tempfile.TemporaryDirectory() if workdir is None else None
     folder = Path(workdir or own_dir.name)
     database_path = str(folder / "mend.db")
