@@ -17,7 +17,7 @@ class DatabaseIdConverter(IntegerConverter):
 def register(app):
     from . import (account, admin, audit, auth, compose, contacts, dashboard, database,
                    errors, formatting, health, inbox, logging_setup, messages, repairs,
-                   security, sms_templates, team, webhooks)
+                   security, sms_templates, team, webhooks, widgets)
 
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     logging_setup.init_app(app)
@@ -27,6 +27,7 @@ def register(app):
     account.init_app(app)
     errors.init_app(app)
     formatting.init_app(app)
+    widgets.init_app(app)
     for blueprint in (account.bp, admin.bp, auth.bp, dashboard.bp, contacts.bp, compose.bp,
                       health.bp, inbox.bp, messages.bp, sms_templates.bp, webhooks.bp,
                       audit.bp, repairs.bp, team.bp):
