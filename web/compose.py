@@ -32,9 +32,7 @@ def compose():
     search = request.args.get("q", "").strip()[:80]
     if request.method == "GET":
         prefill(db, form)
-        fill_choices(db, form, search)
         return compose_page(form, search=search)
-    fill_choices(db, form, search)
     action = "review" if use_next_allowed(form) else request.form.get("action")
     if action not in ("review", "confirm"):
         return compose_page(form, draft=build_draft(db, form), search=search)
@@ -78,6 +76,9 @@ def prefill(db, form):
 
 
 def compose_page(form, draft=None, search=""):
+    """The compose form, its lists filled in. Only this page shows them: the preview,
+    the check step and scheduling read the chosen ids and look each one up."""
+    fill_choices(get_db(), form, search)
     unavailable = [row for row in visible_contacts(get_db())
                    if row["consent_state"] != "granted"]
     return render_template(
@@ -95,7 +96,6 @@ def preview():
     """The live preview: the same checks as sending, as JSON."""
     db = get_db()
     form = ComposeForm()
-    fill_choices(db, form)
     draft = build_draft(db, form)
     errors = {name: messages_ for name, messages_ in form.errors.items() if name != "csrf_token"}
     if draft is None:
@@ -118,7 +118,6 @@ def ask_translation():
     The request names the template and language only; what was typed stays on the page."""
     db = get_db()
     form = ComposeForm()
-    fill_choices(db, form)
     wanted = wanted_translation(db, form)
     if wanted is None:
         return compose_page(form, draft=build_draft(db, form))
