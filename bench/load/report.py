@@ -43,7 +43,8 @@ def print_table(result, echo=print):
     echo(f"Machine: {about['cpu']}, {about['cores']} cores, {about['memory']}, "
          f"Python {about['python']}, {about['system']}")
     echo(f"{result['workers']} workers for {result['seconds']} s against gunicorn "
-         f"({result['web']['gunicorn_workers']} workers x {result['web']['threads']} threads); "
+         f"({result['web']['gunicorn_workers']} workers x {result['web']['threads']} "
+         f"thread{'' if result['web']['threads'] == 1 else 's'} each); "
          f"dispatcher and fake Twilio ({result['fake_latency_ms']} ms) in their own processes")
     echo("| page | requests | p50 | p95 |")
     echo("|---|---|---|---|")
