@@ -231,7 +231,10 @@ def _verify_in_parallel(db, prev_hash, expected_id):
     pass should do it: a small log, one core, an in-memory database, or any problem
     (one pass then names the first broken event exactly)."""
     processes = min(os.cpu_count() or 1, MAX_PROCESSES)
-    first_id, last_id = db.execute("SELECT min(id), max(id) FROM events").fetchone()
+    # Two subqueries: SQLite finds a lone min() or max() at one end of the index, but
+    # both in one SELECT scan the whole table (0.6-0.8 s for 5 million events).
+    first_id, last_id = db.execute(
+        "SELECT (SELECT min(id) FROM events), (SELECT max(id) FROM events)").fetchone()
     path = next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"),
                 "")
     if (processes < 2 or not path or last_id is None or last_id - expected_id < PARALLEL_FROM
