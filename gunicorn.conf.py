@@ -3,7 +3,6 @@
 Every value can be overridden on the command line or with GUNICORN_CMD_ARGS.
 The dispatcher is NOT started here: run `flask --app app scheduler run` once, apart.
 """
-import multiprocessing
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
@@ -16,13 +15,18 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 # was 224-268 ms with 2 gthread workers x 4 threads, 142-212 ms with sync workers.
 # Sync workers need a reverse proxy that buffers requests and responses (nginx does by
 # default) so that a slow client never holds a worker; Mend runs behind one.
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# At most 9: each worker is a whole copy of the app, and SQLite takes one writer at a
+# time however many there are. The cores this process may run on, not the host's (a
+# container's CPU quota is not seen here: set WEB_CONCURRENCY there).
+workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * len(os.sched_getaffinity(0)) + 1, 9)))
 # More than one thread makes gunicorn use gthread workers again.
 threads = int(os.environ.get("WEB_THREADS", 1))
 worker_class = "sync"
 # A sync worker that has not finished its request in this many seconds is killed. The
-# longest request is the history CSV download: exporting a million texts took 14-22 s
-# on this project's 2-core machine (README, Audit).
+# longest request is the history CSV download: exporting a million texts took 13-22 s
+# on this project's 2-core machine (README, Audit); a download cut off at this limit is
+# a truncated file, so a history of several million texts is exported with
+# `flask --app app audit export` instead (docs/operations.md).
 timeout = 120
 graceful_timeout = 20
 # No keep-alive: each request is a new connection, accepted by whichever worker is free

@@ -25,3 +25,5 @@ def test_gunicorn_never_recycles_a_worker_mid_traffic():
     shipped config does not recycle."""
     config = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
     assert config.get("max_requests", 0) == 0
+    # Sync workers of one thread: see tests/test_production.py for what that buys.
+    assert config["worker_class"] == "sync" and config["threads"] == 1

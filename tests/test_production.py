@@ -1,14 +1,16 @@
 """Running for real: gunicorn with the shipped config, logs, request ids, upgrades."""
+import http.client
 import json
 import logging
 import os
 import re
+import select
+import sqlite3
 import subprocess
 import sys
-import sqlite3
 import time
+import urllib.parse
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -57,7 +59,8 @@ def test_gunicorn_serves_mend_with_the_shipped_config(tmp_path):
 def test_a_request_waiting_for_the_database_holds_up_no_request_after_it(tmp_path):
     """The shipped gunicorn workers take a request only when they are free. While one
     waits for SQLite's write lock (held here by another connection), the requests after
-    it go to the other worker and are answered; none waits in a queue behind it."""
+    it go to the other worker and are answered; none waits in a queue behind it (as they
+    did behind a gthread worker of one thread, which takes connections it cannot serve)."""
     database = tmp_path / "mend.db"
     prepare_database(str(database))
     port = free_port()
@@ -68,25 +71,26 @@ def test_a_request_waiting_for_the_database_holds_up_no_request_after_it(tmp_pat
     log_path = tmp_path / "web.log"
     web = start_web(env, log_path)
     holder = sqlite3.connect(database, isolation_level=None)
+    waiting = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         wait_until_serving(base_url, web, log_path)
         holder.execute("BEGIN IMMEDIATE")  # nobody else may write until it ends
         params = {"MessageSid": "SM" + "0" * 32, "AccountSid": ACCOUNT_SID,
                   "From": "+447700900456", "To": FROM_NUMBER, "Body": "hello"}
-        url = f"{base_url}/webhooks/twilio/inbound"
-        signature = signature_for(url, params, AUTH_TOKEN)
-        with ThreadPoolExecutor(1) as pool:
-            reply = pool.submit(requests.post, url, data=params, timeout=30,
-                                headers={"X-Twilio-Signature": signature})
-            time.sleep(0.5)  # the reply has reached a worker, which waits for the lock
-            answered = [requests.get(f"{base_url}/healthz", timeout=8).status_code
-                        for _ in range(10)]
-            still_waiting = not reply.done()
-            holder.execute("ROLLBACK")
-            stored = reply.result(timeout=30)
-        assert answered == [200] * 10 and still_waiting
-        assert stored.status_code == 200  # stored once the lock was free
+        signature = signature_for(f"{base_url}/webhooks/twilio/inbound", params, AUTH_TOKEN)
+        # Sent whole before any other request connects, so a worker takes it first.
+        waiting.request("POST", "/webhooks/twilio/inbound", body=urllib.parse.urlencode(params),
+                        headers={"X-Twilio-Signature": signature,
+                                 "Content-Type": "application/x-www-form-urlencoded"})
+        answered = [requests.get(f"{base_url}/healthz", timeout=8).status_code
+                    for _ in range(10)]
+        unanswered = select.select([waiting.sock], [], [], 0)[0] == []
+        holder.execute("ROLLBACK")
+        stored = waiting.getresponse()
+        assert answered == [200] * 10 and unanswered
+        assert stored.status == 200  # stored once the lock was free
     finally:
+        waiting.close()
         holder.close()
         stop_process(web)
 
