@@ -46,6 +46,23 @@ def test_a_session_ends_after_30_idle_minutes(app):
     assert response.headers["Location"].startswith("/login")
 
 
+def test_a_login_renewed_less_than_a_minute_ago_is_not_renewed_again(app):
+    """The cookie is written again at most once a minute, so the idle timeout counts
+    from the last renewal: a request 30 s after it does not move it."""
+    start = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+    with time_machine.travel(start, tick=False) as clock:
+        client = client_for(app, "worker")
+        clock.move_to(start + timedelta(minutes=20))
+        assert "Set-Cookie" in client.get("/dashboard").headers  # renewed at 10:20
+        clock.move_to(start + timedelta(minutes=20, seconds=30))
+        page = client.get("/dashboard")
+        assert page.status_code == 200 and "Set-Cookie" not in page.headers
+        clock.move_to(start + timedelta(minutes=50, seconds=5))  # 29 min 35 s after it
+        response = client.get("/dashboard")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
 HOSTILE = [
     "<script>alert('x')</script>",
     "<img src=x onerror=alert(1)>",
