@@ -14,6 +14,7 @@ approval is the check. Reading age is measured for English only (`notes_for` say
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
+from functools import cached_property
 
 from . import encoding, wordlists
 from .languages import ENGLISH, name_of
@@ -42,21 +43,35 @@ class Context:
 WORD_START, WORD_END = r"(?<![\w-])", r"(?![\w-])"
 
 
-class Phrases(tuple):
+class Phrases:
     """One list's phrases, each compiled on its own (so every phrase in a text is found,
     even one inside another), and `any_in`: one pattern that says whether the text holds
     any of them at all. Most texts hold none; one pass over the text for the whole list
-    costs about a sixth of a pass for each phrase (measured on a 150-character text)."""
+    costs about a sixth of a pass for each phrase (measured on a 150-character text).
 
-    def __new__(cls, cores):
-        phrases = super().__new__(cls, (re.compile(f"{WORD_START}(?:{core}){WORD_END}",
-                                                   re.IGNORECASE) for core in cores))
+    Compiled when first used: the lists of five languages took a fifth of a second to
+    compile, paid by every command and server process at start, most never checking
+    a text."""
+
+    def __init__(self, cores):
+        self.cores = tuple(cores)
+
+    @cached_property
+    def _patterns(self):
+        phrases = tuple(re.compile(f"{WORD_START}(?:{core}){WORD_END}", re.IGNORECASE)
+                        for core in self.cores)
         if any(phrase.groups for phrase in phrases):  # joined, a group's number would change
             raise ValueError("a phrase has a capturing group: write (?:...)")
-        any_phrase = "|".join(f"(?:{core})" for core in cores) or "(?!)"
-        phrases.any_in = re.compile(rf"{WORD_START}(?:{any_phrase}){WORD_END}",
-                                    re.IGNORECASE).search
         return phrases
+
+    @cached_property
+    def any_in(self):
+        patterns = self._patterns  # first, so a capturing group is refused before joining
+        any_phrase = "|".join(f"(?:{core})" for core in self.cores) if patterns else "(?!)"
+        return re.compile(rf"{WORD_START}(?:{any_phrase}){WORD_END}", re.IGNORECASE).search
+
+    def __iter__(self):
+        return iter(self._patterns)
 
 
 def _phrases(*patterns):
@@ -143,11 +158,11 @@ GREETING = re.compile(r"^(?:hi|hello|hey|dear|morning|afternoon|evening)\b[ ,]*"
 @dataclass(frozen=True)
 class Words:
     """What the checks look for in one language's text."""
-    blame: tuple
-    demands: tuple
-    deadlines: tuple
-    sensitive: tuple
-    intimate: tuple
+    blame: Phrases
+    demands: Phrases
+    deadlines: Phrases
+    sensitive: Phrases
+    intimate: Phrases
     no_reply: re.Pattern
     greeting: re.Pattern
     sign_off: str  # a regular expression with {name} where the worker's name goes

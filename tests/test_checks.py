@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sms.checks import WORDS, Context, Finding, check_text
+from sms.checks import WORDS, Context, Finding, Phrases, check_text
 from sms.library import body_findings
 
 SAM = Context(worker="Sam", service_name="Hope Street", service_allowed=False)
@@ -301,3 +301,14 @@ def test_a_text_is_read_phrase_by_phrase_whenever_the_quick_pass_finds_a_phrase(
             phrases = getattr(words, key)
             found_by_one = [p.pattern for p in phrases if p.search(text)]
             assert (phrases.any_in(text) is not None) == bool(found_by_one), (key, text)
+
+
+def test_a_phrase_with_a_capturing_group_is_refused_before_any_text_is_checked():
+    """Joined into one pattern, a phrase's group would take another number (and a
+    back-reference would point at the wrong words): a list that has one is refused
+    when first used, before the quick pass can read a text with it."""
+    phrases = Phrases([r"you (?:always|never)", r"(calm) down"])
+    with pytest.raises(ValueError, match="capturing group"):
+        phrases.any_in("please calm down")
+    with pytest.raises(ValueError, match="capturing group"):
+        list(phrases)
