@@ -185,10 +185,11 @@ def verify(db, after=None):
 # What each event's hash is taken of (its stored prev_hash, then canonical_content),
 # written by SQLite: json_object escapes text exactly as json.dumps(ensure_ascii=False)
 # does, so `audit verify` gets each row ready to hash instead of building it from ten
-# Python objects (a third less time). SQLite writes a REAL with 15 digits, so two
-# different REAL ids could read alike there: a row with one (Mend writes none) comes
-# as NULL and is hashed the Python way, which decides whenever the two disagree.
-_CONTENT = ("CASE WHEN typeof(coalesce(actor_id, 0) * 0 + coalesce(subject_id, 0) * 0) != 'real'"
+# Python objects (a third less time). SQLite writes a REAL with 15 digits (and an
+# infinity as Inf, where Python writes Infinity), so two different REAL ids could
+# read alike there: a row with one (Mend writes none) comes as NULL and is hashed the
+# Python way, which decides whenever the two disagree.
+_CONTENT = ("CASE WHEN typeof(actor_id) != 'real' AND typeof(subject_id) != 'real'"
             " THEN CAST(prev_hash || json_object('action', action, 'actor_id', actor_id,"
             " 'actor_type', actor_type, 'at', at, 'detail', detail, 'id', id,"
             " 'subject_id', subject_id, 'subject_type', subject_type) AS BLOB) END")
@@ -255,8 +256,9 @@ def _check_stretch(path, prev_hash, first_id, last_id):
 
 def _check_range(conn, where, params, prev_hash, expected_id):
     """check_rows over the events `where` picks, in id order: SQLite writes what is
-    hashed. A field json_object refuses (a BLOB, which Mend never writes) stops that
-    scan; the same events are then read and written the Python way."""
+    hashed. A field json_object refuses (a BLOB, which Mend never writes, or JSON
+    longer than SQLite's longest string) stops that scan; the same events are then
+    read and written the Python way."""
     where = f" WHERE {where}" if where else ""
 
     def exact_hash(event_id, prev_hash):
@@ -264,14 +266,18 @@ def _check_range(conn, where, params, prev_hash, expected_id):
         content = row and _content_in_python(row, prev_hash)
         return content and sha256(content).hexdigest()
 
-    cursor = conn.execute(f"{_SELECT_CONTENT}{where} ORDER BY id", params)
-    try:
+    cursor = None
+    try:  # SQLite runs the first row in execute(): a BLOB there raises at once
+        cursor = conn.execute(f"{_SELECT_CONTENT}{where} ORDER BY id", params)
         return check_rows(cursor, prev_hash, expected_id, exact_hash)
+    except sqlite3.DataError:  # an event's JSON longer than SQLite allows a string
+        pass
     except sqlite3.OperationalError as error:
         if "JSON cannot hold BLOB values" not in str(error):
             raise
     finally:
-        cursor.close()
+        if cursor is not None:
+            cursor.close()
     cursor = conn.execute(f"{_SELECT_HASHED}{where} ORDER BY id", params)
     try:
         rows = ((row[0], row[-2], row[-1], _content_in_python(row, row[-2]))
@@ -309,9 +315,10 @@ def check_rows(rows, prev_hash, expected_id, exact_hash):
     for event_id, stored_prev, stored_hash, content in rows:
         if event_id != expected_id or stored_prev != prev_hash:
             break
-        if ((content is None or sha(content).hexdigest() != stored_hash)
-                and exact_hash(event_id, prev_hash) != stored_hash):
-            break
+        if content is None or sha(content).hexdigest() != stored_hash:
+            exact = exact_hash(event_id, prev_hash)  # None: no hash matches this row
+            if exact is None or exact != stored_hash:
+                break
         prev_hash = stored_hash
         expected_id += 1
     else:

@@ -1,5 +1,6 @@
 """`flask --app app audit verify` proves the audit log was not altered behind the
 app's back, even by someone who can edit the SQLite file and drop its triggers."""
+import hashlib
 import sqlite3
 
 import pytest
@@ -47,6 +48,8 @@ TAMPERING = pytest.mark.parametrize("statements, problem", [
      "event 5 was altered (its hash does not match its content)"),
     (["UPDATE events SET detail = CAST(detail AS BLOB) WHERE id = 4"],
      "event 4 was altered (its hash does not match its content)"),
+    (["UPDATE events SET detail = CAST(detail AS BLOB) WHERE id = 1"],
+     "event 1 was altered (its hash does not match its content)"),
     (["UPDATE events SET actor_id = 2.5 WHERE id = 3"],
      "event 3 was altered (its hash does not match its content)"),
     (["DELETE FROM events WHERE id = 3"],
@@ -66,7 +69,8 @@ TAMPERING = pytest.mark.parametrize("statements, problem", [
       " SELECT 0, at, actor_type, action, subject_type, detail, prev_hash, hash FROM events"
       " WHERE id = 1"],
      "event 1 is missing (the next event is 0)"),
-], ids=["edit detail", "edit time", "detail made bytes", "id made a fraction",
+], ids=["edit detail", "edit time", "detail made bytes", "first detail made bytes",
+        "id made a fraction",
         "delete middle", "delete first", "delete and renumber",
         "reorder", "forge an event", "forge an event before the first"])
 
@@ -85,8 +89,10 @@ def test_tampering_through_raw_sqlite_is_detected_naming_the_first_broken_event(
 def test_a_large_log_checked_in_parallel_names_the_same_first_broken_event(
         app, chained_db, database_path, statements, problem, monkeypatch):
     """A log of a million events or more is checked in stretches, one process per
-    core; whatever was changed, the report is the one a single pass gives."""
+    core; whatever was changed, the report is the one a single pass gives. (One
+    stretch per process here, so the changed event falls inside a stretch.)"""
     monkeypatch.setattr(events, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(events, "STRETCHES_PER_PROCESS", 1)
     monkeypatch.setattr(events.os, "cpu_count", lambda: 2)
     problem = problem.format(after_last=last_id(chained_db) + 1)
     tamper(database_path, *statements)
@@ -243,3 +249,51 @@ def test_fractional_ids_are_checked_as_record_hashed_them():
     assert conn.execute("SELECT json_object('n', subject_id) FROM events WHERE id = 2"
                         ).fetchone()[0] == '{"n":0.1}'  # SQLite alone would pass it
     assert check(conn)[2] == "event 2 was altered (its hash does not match its content)"
+
+
+# What someone who edits the file and hashes SQLite's own JSON of a row would write.
+_SQLITE_JSON = ("CAST(prev_hash || json_object('action', action, 'actor_id', actor_id,"
+                " 'actor_type', actor_type, 'at', at, 'detail', detail, 'id', id,"
+                " 'subject_id', subject_id, 'subject_type', subject_type) AS BLOB)")
+
+
+def rehash_from(conn, first_id):
+    """Chain every event from `first_id` on again over SQLite's JSON of it."""
+    for (event_id,) in conn.execute("SELECT id FROM events WHERE id >= ? ORDER BY id",
+                                    [first_id]).fetchall():
+        conn.execute("UPDATE events SET prev_hash = (SELECT hash FROM events WHERE id = ?)"
+                     " WHERE id = ?", [event_id - 1, event_id])
+        content = conn.execute(f"SELECT {_SQLITE_JSON} FROM events WHERE id = ?",
+                               [event_id]).fetchone()[0]
+        conn.execute("UPDATE events SET hash = ? WHERE id = ?",
+                     [hashlib.sha256(content).hexdigest(), event_id])
+
+
+def test_an_infinite_id_hashed_as_sqlite_writes_it_is_called_altered():
+    """SQLite writes an infinite REAL as Inf, Python as Infinity: a chain hashed over
+    SQLite's JSON after an id was made infinite is not the chain `record` wrote."""
+    fields = {"at": "2026-11-30T20:00:00+00:00", "actor_type": "user", "actor_id": 5,
+              "action": "alert.raised", "subject_type": "alert", "detail": "{}"}
+    rows = chained([{**fields, "subject_id": n} for n in (1, 2, 3)])
+    conn = events_table(rows)
+    conn.execute("UPDATE events SET actor_id = 9e999 WHERE id = 2")
+    rehash_from(conn, 2)
+    assert check(conn)[2] == "event 2 was altered (its hash does not match its content)"
+
+
+def test_a_row_no_hash_matches_is_altered_even_where_the_stored_hash_is_null():
+    """In a table rebuilt without its NOT NULL rules, a detail made bytes beside a
+    NULL hash must not pass as matching nothing."""
+    fields = {"at": "2026-11-30T20:00:00+00:00", "actor_type": "system", "actor_id": None,
+              "action": "alert.raised", "subject_type": "alert", "detail": "{}"}
+    rows = chained([{**fields, "subject_id": n} for n in (1, 2, 3)])
+    rows[1] = {**rows[1], "detail": b"{}", "hash": None}
+    rows[2] = {**rows[2], "prev_hash": None, "hash": None}
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, at, actor_type, actor_id,"
+                 " action, subject_type, subject_id, detail, prev_hash, hash)")
+    conn.executemany("INSERT INTO events VALUES (:id, :at, :actor_type, :actor_id, :action,"
+                     " :subject_type, :subject_id, :detail, :prev_hash, :hash)", rows)
+    count, head, problem, broken = check(conn)
+    assert (count, head, broken) == (1, rows[0]["hash"], 2)
+    assert problem == "event 2 was altered (its hash does not match its content)"
