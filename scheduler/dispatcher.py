@@ -32,8 +32,9 @@ import logging
 import random
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from itertools import islice
 
 from actions import consent, number_hold
 from sms import days, people, send_window, team, twilio_errors
@@ -331,8 +332,7 @@ class _Dispatch:
 
     def _claim(self, limit):
         now = self.clock()
-        with write_transaction(self.db):  # with the results so far: one commit
-            self._record_finished()
+        with self._recording():  # with the results so far: one commit
             claimed = messages.claim_due(self.db, now=now, limit=limit)
             for message in claimed:
                 events.record(self.db, action="message.claimed", subject_type="message",
@@ -371,8 +371,7 @@ class _Dispatch:
         # before it and none can land between it and the send-started mark; and it
         # comes after the answers are recorded, so a text to someone the provider just
         # said has opted out (21610) or whose number it does not know is held back.
-        with write_transaction(self.db):
-            self._record_finished()
+        with self._recording():
             fresh = contacts.get_many(self.db, {message["contact_id"] for message in group})
             for message, ticket in zip(group, tickets):
                 contact = self._held_back(message, fresh.get(message["contact_id"]))
@@ -418,11 +417,29 @@ class _Dispatch:
 
     def _record_finished(self):
         """Record every outcome the sends handed back, in one transaction."""
-        if not self.finished:
-            return
-        with write_transaction(self.db):
-            while self.finished:
-                self._record(*self.finished.popleft())
+        if self.finished:
+            with self._recording():
+                pass
+
+    @contextlib.contextmanager
+    def _recording(self):
+        """A write transaction that first records every outcome heard so far. They
+        leave the queue only once it commits: if it fails (the disk full, the write
+        lock not had in time), they stay to be recorded by the next, and the tick's
+        counts are put back as they were, so no answer is lost or counted twice."""
+        heard = len(self.finished)
+        counts = replace(self.result, details=list(self.result.details))
+        try:
+            with write_transaction(self.db):
+                for message, outcome in islice(self.finished, heard):
+                    self._record(message, outcome)
+                yield
+        except BaseException:
+            for name in self.result.__dataclass_fields__:
+                setattr(self.result, name, getattr(counts, name))
+            raise
+        for _ in range(heard):
+            self.finished.popleft()
 
     def _held_back(self, message, contact=None):
         """Re-check the message against `contact` (default: read now); hold it back if

@@ -4,6 +4,7 @@ Every test calls `dispatch_due` with an explicit time; nothing here asserts on s
 """
 import logging
 import random
+import sqlite3
 import threading
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -662,6 +663,37 @@ def test_an_ambiguous_failure_that_cannot_be_settled_is_unknown_and_never_resent
 
 
 # --- crash safety and stopping ---------------------------------------------------------
+
+def test_an_answer_heard_is_kept_until_the_transaction_recording_it_commits(
+        delivery_db, fake_twilio, gateway):
+    """The provider took the first text; the transaction that records its answer is
+    refused once (as a full disk or an I/O error would refuse it). The answer stays
+    to be recorded by the next transaction: the text ends `sent`, once, not left
+    `sending` for a restart to look up."""
+    db = delivery_db
+    first = add_message(db, db.worker_id, add_person(db, db.worker_id))
+    second = add_message(db, db.worker_id, add_person(db, db.worker_id, phone="+447911123457",
+                                                      name="Sam"))
+    refusals = []
+
+    def refuse_once():
+        refusals.append(1)
+        return len(refusals) == 1
+
+    db.conn.create_function("refuse_once", 0, refuse_once)
+    db.conn.execute("CREATE TEMP TRIGGER refuse_once BEFORE INSERT ON events"
+                    " WHEN NEW.action = 'message.sent' AND refuse_once()"
+                    " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END")
+    # one text a second: the second waits for its second while the first is answered
+    with pytest.raises(sqlite3.IntegrityError, match="disk I/O error"):
+        dispatch_due(db, gateway, NOON_ISH, settings(segments_per_second=1))
+
+    assert len(refusals) == 2  # refused once, then recorded
+    assert status_of(db, first) == "sent"
+    assert actions_for(db, first) == ["message.claimed", "message.sent"]
+    assert status_of(db, second) == "scheduled"  # put back, not sent
+    assert fake_twilio.bodies() == [messages.get(db, first)["body"]]
+
 
 def crashed_mid_send(db, *, started):
     """A dispatcher claimed one text (and, if `started`, let its request leave), then
