@@ -204,9 +204,9 @@ STRETCHES_PER_PROCESS = 8
 
 def _verify_in_parallel(db, prev_hash, expected_id):
     """The chain split into stretches checked at once in separate processes (one per
-    core, up to MAX_PROCESSES; STRETCHES_PER_PROCESS each), when the log is large. Each stretch chains on from
-    the stored hash of the event before it, and the stretch before checks that hash,
-    so together they check exactly what one pass does. Returns what one pass would
+    core, up to MAX_PROCESSES; STRETCHES_PER_PROCESS stretches each), when the log is
+    large. Each stretch chains on from the stored hash of the event before it, and the
+    stretch before checks that hash, so together they check exactly what one pass does. Returns what one pass would
     for an intact chain (up to the newest event when it started), or None when one
     pass should do it: a small log, one core, an in-memory database, or any problem
     (one pass then names the first broken event exactly)."""
