@@ -206,10 +206,11 @@ def _verify_in_parallel(db, prev_hash, expected_id):
     """The chain split into stretches checked at once in separate processes (one per
     core, up to MAX_PROCESSES; STRETCHES_PER_PROCESS stretches each), when the log is
     large. Each stretch chains on from the stored hash of the event before it, and the
-    stretch before checks that hash, so together they check exactly what one pass does. Returns what one pass would
-    for an intact chain (up to the newest event when it started), or None when one
-    pass should do it: a small log, one core, an in-memory database, or any problem
-    (one pass then names the first broken event exactly)."""
+    stretch before checks that hash, so together they check exactly what one pass
+    does. Returns what one pass would for an intact chain (up to the newest event when
+    it started), or None when one pass should do it: a small log, one core, an
+    in-memory database, or any problem (one pass then names the first broken event
+    exactly)."""
     processes = min(os.cpu_count() or 1, MAX_PROCESSES)
     # Two subqueries: SQLite finds a lone min() or max() at one end of the index, but
     # both in one SELECT scan the whole table (0.6-0.8 s for 5 million events).
