@@ -263,7 +263,12 @@ def _check_range(conn, where, params, prev_hash, expected_id):
     where = f" WHERE {where}" if where else ""
 
     def exact_hash(event_id, prev_hash):
-        row = conn.execute(f"{_SELECT_HASHED} WHERE id = ?", [event_id]).fetchone()
+        try:
+            row = conn.execute(f"{_SELECT_HASHED} WHERE id = ?", [event_id]).fetchone()
+        except sqlite3.OperationalError as error:  # text that is not UTF-8: Mend never
+            if "Could not decode to UTF-8" not in str(error):  # writes it, no hash fits
+                raise
+            return None
         content = row and _content_in_python(row, prev_hash)
         return content and sha256(content).hexdigest()
 

@@ -52,6 +52,8 @@ TAMPERING = pytest.mark.parametrize("statements, problem", [
      "event 1 was altered (its hash does not match its content)"),
     (["UPDATE events SET actor_id = 2.5 WHERE id = 3"],
      "event 3 was altered (its hash does not match its content)"),
+    (["UPDATE events SET detail = CAST(x'7b22ff227d' AS TEXT) WHERE id = 5"],
+     "event 5 was altered (its hash does not match its content)"),
     (["DELETE FROM events WHERE id = 3"],
      "event 3 is missing (the next event is 4)"),
     (["DELETE FROM events WHERE id = 1"],
@@ -70,7 +72,7 @@ TAMPERING = pytest.mark.parametrize("statements, problem", [
       " WHERE id = 1"],
      "event 1 is missing (the next event is 0)"),
 ], ids=["edit detail", "edit time", "detail made bytes", "first detail made bytes",
-        "id made a fraction",
+        "id made a fraction", "detail not UTF-8",
         "delete middle", "delete first", "delete and renumber",
         "reorder", "forge an event", "forge an event before the first"])
 
