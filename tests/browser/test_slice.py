@@ -36,11 +36,16 @@ def test_a_worker_adds_a_person_and_their_text_is_sent(live_server, page):
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Check your text")).to_be_visible()
     expect(page.locator("#confirm-body")).to_contain_text("Thank you for staying as long as you did.")
+    # The dispatcher waits until the page has shown the text scheduled: ticking every
+    # second, it could otherwise send it before the page is drawn.
+    dispatcher = live_server.app.extensions["mend_scheduler"]
+    dispatcher.pause()
     page.get_by_role("button", name="Schedule text").click()
     expect(page.get_by_role("status")).to_contain_text("Your text is scheduled.")
     expect(page.locator("#message-status")).to_have_text("Scheduled")
-    # No reload: the page's script sees the dispatcher (ticking every second) send it.
+    # No reload: the page's script sees the dispatcher send it.
     page.evaluate("window.notReloaded = true")
+    dispatcher.resume()
     expect(page.locator("#message-status")).to_have_text("Sent", timeout=20_000)
     expect(page.locator("#message-outcome")).to_have_text(
         "This text has gone to the phone network, so it can no longer be changed.")
